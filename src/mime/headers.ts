@@ -1,0 +1,169 @@
+/**
+ * Part header blocks (RFC 2045 §3, RFC 5322 §2.2): parsing, unfolding and the
+ * read-only map handed to callers.
+ *
+ * Line endings: a line ends at LF, with or without a preceding CR, because
+ * real peers (SoapUI, PHP stacks, old Axis) send bare-LF headers and even mix
+ * the two in one block. A CR anywhere else is a bare CR and is rejected, as is
+ * every other control byte except HTAB: those are the bytes that smuggle
+ * header injection and crashed dicer (CVE-2022-24434).
+ *
+ * @module
+ */
+
+import { ErrorCodes, xopError } from '../errors.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const HTAB = 0x09;
+const SPACE = 0x20;
+const COLON = 0x3a;
+
+/**
+ * The headers of one MIME part: a read-only map keyed by lower-case header
+ * name. Values are as received, unfolded and trimmed. A name that occurs
+ * more than once keeps every value ({@link PartHeaders.getAll}); `get`
+ * returns the first.
+ */
+export class PartHeaders implements Iterable<[string, string]> {
+  readonly #values: Record<string, string[]>;
+  readonly #order: Array<[string, string]>;
+
+  /** @internal Use {@link parseHeaderBlock} or {@link PartHeaders.from}. */
+  constructor(entries: ReadonlyArray<readonly [string, string]>) {
+    // Object.create(null): a header named __proto__ or constructor must not
+    // reach Object.prototype.
+    this.#values = Object.create(null);
+    this.#order = [];
+    for (const [rawName, value] of entries) {
+      const name = rawName.toLowerCase();
+      (this.#values[name] ??= []).push(value);
+      this.#order.push([name, value]);
+    }
+  }
+
+  /** Builds headers from name/value pairs (names are lower-cased). */
+  static from(entries: ReadonlyArray<readonly [string, string]> | Record<string, string>): PartHeaders {
+    return new PartHeaders(Array.isArray(entries) ? entries : Object.entries(entries));
+  }
+
+  /** The first value of a header (name is case-insensitive), or `null`. */
+  get(name: string): string | null {
+    const list = this.#values[name.toLowerCase()];
+    return list === undefined ? null : list[0]!;
+  }
+
+  /** Every value of a header, in order of appearance. */
+  getAll(name: string): readonly string[] {
+    return this.#values[name.toLowerCase()] ?? [];
+  }
+
+  has(name: string): boolean {
+    return this.#values[name.toLowerCase()] !== undefined;
+  }
+
+  /** Number of header lines. */
+  get size(): number {
+    return this.#order.length;
+  }
+
+  /** Distinct lower-case names. */
+  keys(): IterableIterator<string> {
+    return Object.keys(this.#values)[Symbol.iterator]();
+  }
+
+  /** `[name, value]` pairs in order of appearance. */
+  entries(): IterableIterator<[string, string]> {
+    return this.#order.map(([n, v]) => [n, v] as [string, string])[Symbol.iterator]();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** A plain object of first values, for logging and JSON. */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of Object.keys(this.#values)) out[name] = this.#values[name]![0]!;
+    return out;
+  }
+}
+
+/** RFC 7230 tchar: the bytes allowed in a header field name. */
+function isTokenByte(b: number): boolean {
+  if (b >= 0x30 && b <= 0x39) return true; // DIGIT
+  if ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a) return true; // ALPHA
+  return b === 0x21 || (b >= 0x23 && b <= 0x27) || b === 0x2a || b === 0x2b || b === 0x2d || b === 0x2e ||
+    b === 0x5e || b === 0x5f || b === 0x60 || b === 0x7c || b === 0x7e;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Parses one part's header block: the bytes after the delimiter line up to,
+ * not including, the empty line that ends it.
+ *
+ * @param block  the raw header bytes (lines end in LF or CRLF)
+ * @param offset byte offset of `block[0]` in the message, for error reports
+ * @param maxCount the header count limit
+ * @throws XopError `ERR_MIME_BAD_HEADER`, `ERR_MIME_TOO_MANY_HEADERS`
+ */
+export function parseHeaderBlock(block: Uint8Array, offset: number, maxCount: number): PartHeaders {
+  const entries: Array<[string, string]> = [];
+  let name = '';
+  let value = '';
+  let haveField = false;
+  let pos = 0;
+  const end = block.length;
+  while (pos < end) {
+    let lineEnd = block.indexOf(LF, pos);
+    if (lineEnd === -1) lineEnd = end;
+    let contentEnd = lineEnd;
+    if (contentEnd > pos && block[contentEnd - 1] === CR) contentEnd--;
+    // RFC 5322 §2.2: no CR or LF inside a line, and no other control bytes.
+    for (let i = pos; i < contentEnd; i++) {
+      const b = block[i]!;
+      if ((b < SPACE && b !== HTAB) || b === 0x7f) {
+        throw xopError(ErrorCodes.MIME_BAD_HEADER,
+          b === CR ? 'bare CR inside a header line' : `control byte 0x${b.toString(16).padStart(2, '0')} in a header line`,
+          { offset: offset + i });
+      }
+    }
+    const first = block[pos];
+    if (first === SPACE || first === HTAB) {
+      // RFC 5322 §2.2.3 unfolding: a continuation line; drop the line break, keep the whitespace.
+      if (!haveField) {
+        throw xopError(ErrorCodes.MIME_BAD_HEADER, 'header block starts with a continuation line', { offset: offset + pos });
+      }
+      value += utf8.decode(block.subarray(pos, contentEnd));
+    } else if (contentEnd > pos) {
+      if (haveField) entries.push([name, value.trim()]);
+      const colon = block.indexOf(COLON, pos);
+      if (colon === -1 || colon >= contentEnd) {
+        throw xopError(ErrorCodes.MIME_BAD_HEADER, 'header line without a colon', { offset: offset + pos });
+      }
+      let nameEnd = colon;
+      // Obsolete syntax (RFC 5322 §4.5) allows whitespace before the colon.
+      while (nameEnd > pos && (block[nameEnd - 1] === SPACE || block[nameEnd - 1] === HTAB)) nameEnd--;
+      if (nameEnd === pos) {
+        throw xopError(ErrorCodes.MIME_BAD_HEADER, 'header line with an empty name', { offset: offset + pos });
+      }
+      for (let i = pos; i < nameEnd; i++) {
+        if (!isTokenByte(block[i]!)) {
+          throw xopError(ErrorCodes.MIME_BAD_HEADER, 'invalid character in a header name', { offset: offset + i });
+        }
+      }
+      if (entries.length + 1 > maxCount) {
+        throw xopError(ErrorCodes.MIME_TOO_MANY_HEADERS, `part has more than ${maxCount} header lines`,
+          { offset: offset + pos, limit: maxCount });
+      }
+      // Header names are ASCII tokens (checked above), so latin1 is exact.
+      name = Buffer.from(block.buffer, block.byteOffset + pos, nameEnd - pos).toString('latin1').toLowerCase();
+      value = utf8.decode(block.subarray(colon + 1, contentEnd));
+      haveField = true;
+    }
+    pos = lineEnd + 1;
+  }
+  if (haveField) entries.push([name, value.trim()]);
+  return new PartHeaders(entries);
+}

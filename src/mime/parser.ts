@@ -1,0 +1,618 @@
+/**
+ * The push-based multipart state machine (RFC 2046 §5.1.1, RFC 2387).
+ *
+ * I/O-free: bytes go in through {@link MultipartParser.write} and
+ * {@link MultipartParser.end}; typed callbacks come out synchronously. The
+ * Node, Web and async-iterator faces (`stream.ts`) are thin wrappers.
+ *
+ * ## Framing and line endings
+ * RFC 2046 §5.1.1 defines the delimiter as CRLF "--" boundary. Real peers
+ * (SoapUI, PHP SOAP stacks, old Axis2 test captures) frame with bare LF, and
+ * some mix the two in one message, so the scanner searches for
+ * LF "--" boundary and treats a CR right before that LF as part of the
+ * delimiter. The one consequence: in an LF-framed message, a body that ends
+ * with a CR byte loses that CR. The first delimiter may start the message
+ * without a line break (RFC 2046 §5.1.1 "the CRLF preceding the boundary
+ * delimiter line is conceptually attached to the boundary").
+ *
+ * After the boundary, a delimiter line is confirmed by "--" (close
+ * delimiter), or by optional transport padding (SP/HTAB) and a line break.
+ * Anything else means the bytes were body data that merely looked like a
+ * boundary, and they are handed on as data.
+ *
+ * ## Zero copy
+ * Body bytes are handed to `onPartData` as `subarray` views of the chunk
+ * given to `write()`: no copy, same `ArrayBuffer`. The only exception is the
+ * few bytes (at most the delimiter's length plus its padding) that the parser
+ * held back because a delimiter might straddle two chunks and that turned out
+ * to be data: those are handed on as a fresh allocation owned by the caller.
+ * So every view stays valid for as long as the caller keeps (and does not
+ * overwrite) the chunk it came from.
+ *
+ * ## Linear time
+ * Delimiter search is `Buffer.prototype.indexOf` (native, sublinear on
+ * average). The delimiter contains exactly one LF, at its start (boundary
+ * characters exclude CR and LF), so a partial match can only begin at the
+ * last LF of a chunk and a failed candidate never needs re-scanning: every
+ * input byte is examined a bounded number of times whatever its content.
+ *
+ * @module
+ */
+
+import { ErrorCodes, xopError, type XopError } from '../errors.js';
+import { parseHeaderBlock, type PartHeaders } from './headers.js';
+import { resolveMimeLimits, type MimeLimits } from './limits.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+const SPACE = 0x20;
+const HTAB = 0x09;
+
+// --- States (one method each, dispatched from write()) ---------------------
+/** Scanning for a delimiter: in the preamble, or in a part body. */
+const S_BODY = 0;
+/** Just read LF "--" boundary: deciding between close, open, or not a delimiter. */
+const S_DELIMITER = 1;
+/** Collecting a part's header block up to its empty line. */
+const S_HEADERS = 2;
+/** After the close delimiter: everything is epilogue and is ignored. */
+const S_EPILOGUE = 3;
+/** end() was called, or an error ended the parse. */
+const S_DONE = 4;
+
+// --- Phases inside S_DELIMITER ------------------------------------------
+/** Right after the boundary. */
+const D_AFTER_BOUNDARY = 0;
+/** Read one '-': a second one makes the close delimiter. */
+const D_DASH = 1;
+/** Reading transport padding (SP / HTAB). */
+const D_PADDING = 2;
+/** Read CR: LF must follow. */
+const D_CR = 3;
+
+/** Transport padding longer than this is not a delimiter line we accept. */
+const MAX_TRANSPORT_PADDING = 1024;
+
+/** Callbacks of {@link MultipartParser}. All fire synchronously inside write()/end(). */
+export interface MultipartCallbacks {
+  /** A part's header block was parsed; its body bytes follow. */
+  onPartBegin?(headers: PartHeaders): void;
+  /**
+   * Body bytes of the current part, undecoded (as received).
+   *
+   * The view is a `subarray` of the chunk passed to write() and stays valid as
+   * long as the caller keeps that chunk unmodified; bytes the parser held back
+   * across a chunk border come as a fresh allocation instead. Never empty.
+   */
+  onPartData?(view: Uint8Array): void;
+  /** The current part ended (its delimiter was seen). */
+  onPartEnd?(): void;
+}
+
+/** Options of {@link MultipartParser}. */
+export interface MultipartParserOptions {
+  /** The boundary parameter of the Content-Type (without the leading "--"). */
+  boundary: string;
+  /** Limits; see {@link MimeLimits} for defaults. */
+  limits?: MimeLimits;
+  /**
+   * Accept a message that ends without a close delimiter, ending the last part
+   * at end of input (what CXF does). Default false: `ERR_MIME_TRUNCATED`.
+   */
+  allowMissingCloseDelimiter?: boolean;
+}
+
+/**
+ * Push parser for one multipart body.
+ *
+ * @example
+ * const parser = new MultipartParser({ boundary }, {
+ *   onPartBegin(headers) { console.log(headers.get('content-id')); },
+ *   onPartData(view) { sink.write(view); },
+ *   onPartEnd() { sink.end(); },
+ * });
+ * for (const chunk of chunks) parser.write(chunk);
+ * parser.end();
+ */
+export class MultipartParser {
+  readonly #callbacks: MultipartCallbacks;
+  readonly #lenientEnd: boolean;
+  // Limits, flattened for the hot path.
+  readonly #headerBytesLimit: number;
+  readonly #headerCountLimit: number;
+  readonly #partsLimit: number;
+  readonly #partBytesLimit: number;
+  readonly #totalBytesLimit: number;
+  readonly #preambleLimit: number;
+
+  /** LF "--" boundary. */
+  readonly #needle: Buffer;
+  /** Bytes held back at a chunk end: [CR] LF "--" boundary-prefix, or a lone CR. */
+  readonly #held: Uint8Array;
+  #heldLength = 0;
+  /** The held LF was not received: it stands for a line break consumed before (message start, header block end). */
+  #heldIsVirtual = false;
+  /** Bytes consumed while deciding a delimiter, re-emitted as data if it is not one. */
+  #pending: Uint8Array;
+  #pendingLength = 0;
+  /**
+   * Where the current delimiter candidate starts in the chunk being written,
+   * or -1 when it began in an earlier chunk. Lets a near-miss that is decided
+   * within one chunk go out as a view of that chunk rather than a copy.
+   */
+  #candidateStart = -1;
+  /** Leading pending bytes that were never input (a virtual LF). */
+  #pendingSkip = 0;
+
+  #state = S_BODY;
+  #delimiterPhase = D_AFTER_BOUNDARY;
+  #paddingLength = 0;
+  /** True between onPartBegin and onPartEnd; false in the preamble and between parts. */
+  #inPart = false;
+  #closed = false;
+  #error: XopError | null = null;
+
+  /** Bytes of all chunks written before the current one. */
+  #offset = 0;
+  #partCount = 0;
+  #partBytes = 0;
+  #preambleBytes = 0;
+
+  // Header block accumulator: header bytes are copied (they are parsed into
+  // strings and must outlive the chunk), bounded by the header limit.
+  #headerBuffer: Uint8Array;
+  #headerLength = 0;
+  /** Offset in the message of the first header byte of the current part. */
+  #headerOffset = 0;
+  /** Bytes in the current header line so far (a line of just CR counts as empty). */
+  #headerLineLength = 0;
+  #headerLineLastByte = 0;
+
+  constructor(options: MultipartParserOptions, callbacks: MultipartCallbacks = {}) {
+    const boundary = options?.boundary;
+    if (typeof boundary !== 'string' || boundary.length === 0) {
+      throw xopError(ErrorCodes.MIME_NO_BOUNDARY, 'MultipartParser needs a non-empty boundary');
+    }
+    const limits = resolveMimeLimits(options.limits);
+    if (boundary.length > limits.boundaryLength || /[\r\n]/.test(boundary)) {
+      throw xopError(ErrorCodes.MIME_NO_BOUNDARY, `unusable boundary of ${boundary.length} characters`);
+    }
+    this.#callbacks = callbacks;
+    this.#lenientEnd = options.allowMissingCloseDelimiter === true;
+    this.#headerBytesLimit = limits.headerBytes;
+    this.#headerCountLimit = limits.headerCount;
+    this.#partsLimit = limits.parts;
+    this.#partBytesLimit = limits.partBytes;
+    this.#totalBytesLimit = limits.totalBytes;
+    this.#preambleLimit = limits.preambleBytes;
+    this.#needle = Buffer.from('\n--' + boundary, 'latin1');
+    this.#held = new Uint8Array(this.#needle.length + 1);
+    this.#pending = new Uint8Array(this.#needle.length + 8);
+    this.#headerBuffer = new Uint8Array(Math.min(1024, Math.max(16, this.#headerBytesLimit)));
+    // The message may start with the first delimiter without a line break:
+    // pretend a line ended just before byte 0.
+    this.#held[0] = LF;
+    this.#heldLength = 1;
+    this.#heldIsVirtual = true;
+  }
+
+  /** Bytes written so far. */
+  get bytesWritten(): number {
+    return this.#offset;
+  }
+
+  /** Number of parts begun so far. */
+  get partCount(): number {
+    return this.#partCount;
+  }
+
+  /** True once the close delimiter was seen. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Parses a chunk. Every callback for its bytes fires before write() returns.
+   * The parser keeps no reference to `chunk` after returning.
+   *
+   * @throws XopError on malformed input or a violated limit; the parser is
+   *   then finished and rethrows that error on every later call.
+   */
+  write(chunk: Uint8Array): void {
+    if (this.#state === S_DONE) throw this.#finishedError();
+    if (!(chunk instanceof Uint8Array)) {
+      throw this.#fail(xopError(ErrorCodes.BAD_ARGUMENT, 'write() takes a Uint8Array or Buffer'));
+    }
+    if (this.#offset + chunk.length > this.#totalBytesLimit) {
+      throw this.#fail(xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE,
+        `message exceeds limits.totalBytes (${this.#totalBytesLimit})`,
+        { offset: this.#totalBytesLimit, limit: this.#totalBytesLimit }));
+    }
+    // A Buffer view of the same memory: Buffer.indexOf is the fast native search.
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const length = buf.length;
+    let pos = 0;
+    try {
+      while (pos < length) {
+        switch (this.#state) {
+          case S_BODY: pos = this.#body(buf, pos); break;
+          case S_DELIMITER: pos = this.#delimiter(buf, pos); break;
+          case S_HEADERS: pos = this.#headers(buf, pos); break;
+          case S_EPILOGUE: pos = length; break;
+          default: throw this.#finishedError();
+        }
+      }
+    } catch (error) {
+      throw this.#fail(error);
+    }
+    this.#candidateStart = -1;
+    this.#offset += length;
+  }
+
+  /**
+   * Signals the end of input.
+   *
+   * @throws XopError `ERR_MIME_TRUNCATED` when the close delimiter is missing
+   *   (unless `allowMissingCloseDelimiter`).
+   */
+  end(): void {
+    if (this.#state === S_DONE) {
+      if (this.#error !== null) throw this.#error;
+      return;
+    }
+    try {
+      this.#end();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+    this.#state = S_DONE;
+  }
+
+  #end(): void {
+    const state = this.#state;
+    if (state === S_EPILOGUE) return;
+    if (this.#partCount === 0 && (state === S_BODY || state === S_DELIMITER)) {
+      throw xopError(ErrorCodes.MIME_TRUNCATED, 'no multipart delimiter found before the end of input',
+        { offset: this.#offset });
+    }
+    if (!this.#lenientEnd) {
+      throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended before the close delimiter',
+        { offset: this.#offset, part: this.#partCount - 1 });
+    }
+    // Lenient end (CXF-compatible): the last part runs to the end of input.
+    if (state === S_BODY && this.#inPart && this.#heldLength > 0) {
+      const from = this.#heldIsVirtual ? 1 : 0;
+      if (this.#heldLength > from) this.#data(this.#held, from, this.#heldLength, true);
+    }
+    if (state === S_HEADERS && this.#headerLength > 0) {
+      throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part header block', { offset: this.#offset });
+    }
+    if (this.#inPart) this.#endPart();
+  }
+
+  // --- S_BODY -------------------------------------------------------------
+
+  /** Scans for the delimiter; returns the position after what it consumed. */
+  #body(buf: Buffer, start: number): number {
+    let pos = start;
+    const needle = this.#needle;
+    const needleLength = needle.length;
+    const length = buf.length;
+
+    if (this.#heldLength > 0) {
+      // Does the held-back tail of the previous chunk continue into this one?
+      const held = this.#held;
+      const crOffset = held[0] === CR ? 1 : 0;
+      const matched = this.#heldLength - crOffset; // needle bytes already matched
+      const wanted = needleLength - matched;
+      const available = Math.min(wanted, length - pos);
+      let ok = true;
+      for (let i = 0; i < available; i++) {
+        if (buf[pos + i] !== needle[matched + i]) { ok = false; break; }
+      }
+      if (ok && available < wanted) {
+        // Still a prefix: hold these bytes back too (copy: the chunk is the caller's and may go away).
+        held.set(buf.subarray(pos, pos + available), this.#heldLength);
+        this.#heldLength += available;
+        return length;
+      }
+      if (ok) {
+        // The delimiter straddled the chunks. The held bytes were never data.
+        // A virtual LF is not input, but it is harmless in pending: a
+        // non-delimiter re-emits pending only from real bytes (see #notADelimiter).
+        this.#pendingSkip = this.#heldIsVirtual ? 1 : 0;
+        this.#beginDelimiter(held, this.#heldLength, -1);
+        this.#heldLength = 0;
+        this.#heldIsVirtual = false;
+        // Bytes of this chunk that completed the needle go to pending as well.
+        this.#appendPending(buf, pos, pos + available);
+        return pos + available;
+      }
+      // Not a delimiter: the held bytes are data. The delimiter has one LF, at
+      // its start, so no other match can begin inside them.
+      const heldLength = this.#heldLength;
+      const from = this.#heldIsVirtual ? 1 : 0;
+      this.#heldLength = 0;
+      this.#heldIsVirtual = false;
+      if (heldLength > from) this.#data(this.#held, from, heldLength, true);
+    }
+
+    const index = buf.indexOf(needle, pos);
+    if (index !== -1) {
+      const crBefore = index > pos && buf[index - 1] === CR;
+      const dataEnd = crBefore ? index - 1 : index;
+      if (dataEnd > pos) this.#data(buf, pos, dataEnd, false);
+      this.#beginDelimiter(buf.subarray(dataEnd, index + needleLength), index + needleLength - dataEnd, dataEnd);
+      return index + needleLength;
+    }
+
+    // No full delimiter. Hold back a tail that may be the start of one: it can
+    // only begin at the last LF (the needle's only LF is its first byte).
+    let holdFrom = length;
+    const lastLf = buf.lastIndexOf(LF, length - 1);
+    if (lastLf >= pos && lastLf > length - needleLength) {
+      let prefix = true;
+      for (let i = lastLf + 1, j = 1; i < length; i++, j++) {
+        if (buf[i] !== needle[j]) { prefix = false; break; }
+      }
+      if (prefix) holdFrom = lastLf > pos && buf[lastLf - 1] === CR ? lastLf - 1 : lastLf;
+    }
+    if (holdFrom === length && length > pos && buf[length - 1] === CR) holdFrom = length - 1; // CR may precede LF
+    if (holdFrom > pos) this.#data(buf, pos, holdFrom, false);
+    if (holdFrom < length) {
+      // Copy: at most delimiter-length bytes of the caller's chunk, kept past this write().
+      this.#held.set(buf.subarray(holdFrom, length), 0);
+      this.#heldLength = length - holdFrom;
+    }
+    return length;
+  }
+
+  /** Hands body bytes on (part) or counts them (preamble). */
+  #data(source: Uint8Array, from: number, to: number, copy: boolean): void {
+    const count = to - from;
+    if (!this.#inPart) {
+      this.#preambleBytes += count;
+      if (this.#preambleBytes > this.#preambleLimit + 1) { // +1: the virtual LF before byte 0
+        throw xopError(ErrorCodes.MIME_PREAMBLE_TOO_LARGE, `preamble exceeds limits.preambleBytes (${this.#preambleLimit})`,
+          { offset: this.#offset, limit: this.#preambleLimit });
+      }
+      return;
+    }
+    this.#partBytes += count;
+    if (this.#partBytes > this.#partBytesLimit) {
+      throw xopError(ErrorCodes.MIME_PART_TOO_LARGE, `part ${this.#partCount - 1} exceeds limits.partBytes (${this.#partBytesLimit})`,
+        { offset: this.#offset, part: this.#partCount - 1, limit: this.#partBytesLimit });
+    }
+    const onPartData = this.#callbacks.onPartData;
+    if (onPartData === undefined) return;
+    // Copy only our own scratch bytes (held/pending): they are reused, so a view must not escape.
+    onPartData(copy ? source.slice(from, to) : source.subarray(from, to));
+  }
+
+  // --- S_DELIMITER -----------------------------------------------------------
+
+  /** Records the candidate delimiter bytes ([CR] LF "--" boundary) and enters S_DELIMITER. */
+  #beginDelimiter(bytes: Uint8Array, length: number, candidateStart: number): void {
+    if (candidateStart >= 0) this.#pendingSkip = 0;
+    this.#candidateStart = candidateStart;
+    this.#pendingLength = 0;
+    this.#appendPending(bytes, 0, length);
+    this.#state = S_DELIMITER;
+    this.#delimiterPhase = D_AFTER_BOUNDARY;
+    this.#paddingLength = 0;
+  }
+
+  #appendPending(bytes: Uint8Array, from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    if (this.#pendingLength + count > this.#pending.length) {
+      const grown = new Uint8Array(Math.max(this.#pending.length * 2, this.#pendingLength + count));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    // Copy: pending bytes must survive until the delimiter is decided, possibly in a later chunk.
+    this.#pending.set(bytes.subarray(from, to), this.#pendingLength);
+    this.#pendingLength += count;
+  }
+
+  /** Decides what follows a boundary; consumes only the bytes that belong to the delimiter line. */
+  #delimiter(buf: Buffer, start: number): number {
+    let pos = start;
+    const length = buf.length;
+    while (pos < length) {
+      const b = buf[pos]!;
+      switch (this.#delimiterPhase) {
+        case D_AFTER_BOUNDARY:
+          if (b === DASH) this.#delimiterPhase = D_DASH;
+          else if (b === SPACE || b === HTAB) this.#delimiterPhase = D_PADDING;
+          else if (b === CR) this.#delimiterPhase = D_CR;
+          else if (b === LF) return this.#openDelimiter(pos + 1);
+          else return this.#notADelimiter(buf, pos);
+          break;
+        case D_DASH:
+          if (b === DASH) return this.#closeDelimiter(pos + 1);
+          return this.#notADelimiter(buf, pos);
+        case D_PADDING:
+          if (b === SPACE || b === HTAB) {
+            if (++this.#paddingLength > MAX_TRANSPORT_PADDING) {
+              throw xopError(ErrorCodes.MIME_BAD_DELIMITER,
+                `transport padding after a boundary exceeds ${MAX_TRANSPORT_PADDING} bytes`, { offset: this.#offset + pos });
+            }
+          } else if (b === CR) this.#delimiterPhase = D_CR;
+          else if (b === LF) return this.#openDelimiter(pos + 1);
+          else return this.#notADelimiter(buf, pos);
+          break;
+        default: // D_CR
+          if (b === LF) return this.#openDelimiter(pos + 1);
+          return this.#notADelimiter(buf, pos);
+      }
+      this.#appendPending(buf, pos, pos + 1);
+      pos++;
+    }
+    return pos;
+  }
+
+  /** The candidate was body data after all: hand it on and resume scanning at `pos`. */
+  #notADelimiter(buf: Buffer, pos: number): number {
+    this.#state = S_BODY;
+    if (this.#candidateStart >= 0) this.#data(buf, this.#candidateStart, pos, false);
+    else if (this.#pendingLength > this.#pendingSkip) this.#data(this.#pending, this.#pendingSkip, this.#pendingLength, true);
+    this.#pendingSkip = 0;
+    this.#pendingLength = 0;
+    return pos;
+  }
+
+  /** RFC 2046 §5.1.1 dash-boundary transport-padding CRLF: a part follows. */
+  #openDelimiter(pos: number): number {
+    this.#pendingLength = 0;
+    if (this.#inPart) this.#endPart();
+    if (this.#partCount + 1 > this.#partsLimit) {
+      throw xopError(ErrorCodes.MIME_TOO_MANY_PARTS, `message has more than limits.parts (${this.#partsLimit}) parts`,
+        { offset: this.#offset + pos, limit: this.#partsLimit });
+    }
+    this.#partCount++;
+    this.#state = S_HEADERS;
+    this.#headerLength = 0;
+    this.#headerOffset = this.#offset + pos;
+    this.#headerLineLength = 0;
+    this.#headerLineLastByte = 0;
+    return pos;
+  }
+
+  /** RFC 2046 §5.1.1 close-delimiter: the epilogue follows and is ignored. */
+  #closeDelimiter(pos: number): number {
+    this.#pendingLength = 0;
+    if (this.#partCount === 0) {
+      // RFC 2046 §5.1.1: a multipart body has at least one body part.
+      throw xopError(ErrorCodes.MIME_NO_PARTS, 'close delimiter before any body part', { offset: this.#offset + pos });
+    }
+    if (this.#inPart) this.#endPart();
+    this.#closed = true;
+    this.#state = S_EPILOGUE;
+    return pos;
+  }
+
+  #endPart(): void {
+    this.#inPart = false;
+    this.#callbacks.onPartEnd?.();
+  }
+
+  // --- S_HEADERS ---------------------------------------------------------------
+
+  /**
+   * Collects header bytes until the empty line that ends the block (RFC 2045 §3).
+   *
+   * A line that cannot be a header field (no colon, or a name that is not a
+   * token) ends the block early and starts the body, as Python's email package
+   * does for its MissingHeaderBodySeparatorDefect: some peers omit the empty
+   * line. Bytes that can never be legitimate (a bare CR, control bytes inside a
+   * field) are still errors, raised by parseHeaderBlock.
+   */
+  #headers(buf: Buffer, start: number): number {
+    let pos = start;
+    const length = buf.length;
+    while (pos < length) {
+      const lf = buf.indexOf(LF, pos);
+      const segmentEnd = lf === -1 ? length : lf;
+      const segmentLength = segmentEnd - pos;
+      if (segmentLength > 0) {
+        this.#headerLineLength += segmentLength;
+        this.#headerLineLastByte = buf[segmentEnd - 1]!;
+      }
+      if (lf === -1) {
+        this.#appendHeader(buf, pos, length);
+        return length;
+      }
+      const lineLength = this.#headerLineLength;
+      if (lineLength === 0 || (lineLength === 1 && this.#headerLineLastByte === CR)) {
+        // The empty line: the block is complete. The empty line itself is not part of it.
+        const blockLength = this.#headerLength - (lineLength === 1 && segmentLength === 0 ? 1 : 0);
+        this.#beginPart(blockLength);
+        // The empty line's LF may double as the LF of the next delimiter when
+        // the body is empty ("...header LF LF --boundary"): hold a virtual LF.
+        this.#held[0] = LF;
+        this.#heldLength = 1;
+        this.#heldIsVirtual = true;
+        return lf + 1;
+      }
+      const lineStart = this.#headerLength - (lineLength - segmentLength);
+      this.#appendHeader(buf, pos, lf + 1);
+      this.#headerLineLength = 0;
+      pos = lf + 1;
+      if (!this.#isHeaderLine(lineStart)) {
+        // No header/body separator: this line is the first body line.
+        this.#beginPart(lineStart);
+        const lineEnd = this.#headerLength - 1 - (this.#headerBuffer[this.#headerLength - 2] === CR ? 1 : 0);
+        this.#data(this.#headerBuffer, lineStart, lineEnd, true);
+        // Hold its line break: it may start the next delimiter.
+        const breakLength = this.#headerLength - lineEnd;
+        this.#held.set(this.#headerBuffer.subarray(lineEnd, this.#headerLength), 0);
+        this.#heldLength = breakLength;
+        return pos;
+      }
+    }
+    return pos;
+  }
+
+  /** Can the header line starting at `lineStart` in the header buffer be a field or a continuation? */
+  #isHeaderLine(lineStart: number): boolean {
+    const bytes = this.#headerBuffer;
+    const end = this.#headerLength;
+    const first = bytes[lineStart]!;
+    if (first === SPACE || first === HTAB) return lineStart > 0; // continuation of a field
+    let i = lineStart;
+    while (i < end && bytes[i] !== 0x3a /* : */) {
+      const b = bytes[i]!;
+      if (b <= SPACE || b >= 0x7f || b === 0x28 || b === 0x29 || b === 0x2c || b === 0x2f || (b >= 0x3b && b <= 0x40) ||
+          (b >= 0x5b && b <= 0x5d) || b === 0x7b || b === 0x7d || b === 0x22) {
+        // Whitespace before the colon is obsolete syntax we accept (RFC 5322 §4.5).
+        if (b === SPACE || b === HTAB) { i++; continue; }
+        return false;
+      }
+      i++;
+    }
+    return i < end && i > lineStart;
+  }
+
+  /** Parses the collected header block and starts the part body. */
+  #beginPart(blockLength: number): void {
+    const block = this.#headerBuffer.subarray(0, blockLength);
+    const headers = parseHeaderBlock(block, this.#headerOffset, this.#headerCountLimit);
+    this.#headerLength = 0;
+    this.#state = S_BODY;
+    this.#inPart = true;
+    this.#partBytes = 0;
+    this.#callbacks.onPartBegin?.(headers);
+  }
+
+  #appendHeader(buf: Buffer, from: number, to: number): void {
+    const count = to - from;
+    const needed = this.#headerLength + count;
+    if (needed > this.#headerBytesLimit) {
+      throw xopError(ErrorCodes.MIME_HEADER_TOO_LARGE,
+        `part header block exceeds limits.headerBytes (${this.#headerBytesLimit})`,
+        { offset: this.#headerOffset + this.#headerBytesLimit, part: this.#partCount - 1, limit: this.#headerBytesLimit });
+    }
+    if (needed > this.#headerBuffer.length) {
+      const grown = new Uint8Array(Math.min(this.#headerBytesLimit, Math.max(needed, this.#headerBuffer.length * 2)));
+      grown.set(this.#headerBuffer.subarray(0, this.#headerLength));
+      this.#headerBuffer = grown;
+    }
+    // Copy: header bytes are parsed into strings once the block is complete, possibly chunks later.
+    this.#headerBuffer.set(buf.subarray(from, to), this.#headerLength);
+    this.#headerLength = needed;
+  }
+
+  // --- errors ---------------------------------------------------------------------
+
+  #fail(error: unknown): unknown {
+    this.#state = S_DONE;
+    if (this.#error === null && error instanceof Error && 'code' in error) this.#error = error as XopError;
+    return error;
+  }
+
+  #finishedError(): XopError {
+    return this.#error ?? xopError(ErrorCodes.PARSER_STATE, 'the parser has ended; write() after end()');
+  }
+}
