@@ -157,6 +157,8 @@ export class MultipartParser {
   #offset = 0;
   #partCount = 0;
   #partBytes = 0;
+  /** Offset in the message of the current part's first body byte. */
+  #bodyOffset = 0;
   #preambleBytes = 0;
 
   // Header block accumulator: header bytes are copied (they are parsed into
@@ -207,6 +209,14 @@ export class MultipartParser {
     return this.#partCount;
   }
 
+  /**
+   * Offset in the message of the current part's first body byte: read it in
+   * onPartBegin to turn offsets within a body (decoding errors) into message offsets.
+   */
+  get bodyOffset(): number {
+    return this.#bodyOffset;
+  }
+
   /** True once the close delimiter was seen. */
   get closed(): boolean {
     return this.#closed;
@@ -224,13 +234,14 @@ export class MultipartParser {
     if (!(chunk instanceof Uint8Array)) {
       throw this.#fail(xopError(ErrorCodes.BAD_ARGUMENT, 'write() takes a Uint8Array or Buffer'));
     }
-    if (this.#offset + chunk.length > this.#totalBytesLimit) {
-      throw this.#fail(xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE,
-        `message exceeds limits.totalBytes (${this.#totalBytesLimit})`,
-        { offset: this.#totalBytesLimit, limit: this.#totalBytesLimit }));
-    }
+    // Over limits.totalBytes: parse the bytes up to the limit first, so that an
+    // earlier error wins whatever the chunking, then fail.
+    const overflow = this.#offset + chunk.length > this.#totalBytesLimit;
+    const usable = overflow ? Math.max(0, this.#totalBytesLimit - this.#offset) : chunk.length;
     // A Buffer view of the same memory: Buffer.indexOf is the fast native search.
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk) && !overflow
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, usable);
     const length = buf.length;
     let pos = 0;
     try {
@@ -248,6 +259,11 @@ export class MultipartParser {
     }
     this.#candidateStart = -1;
     this.#offset += length;
+    if (overflow) {
+      throw this.#fail(xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE,
+        `message exceeds limits.totalBytes (${this.#totalBytesLimit})`,
+        { offset: this.#totalBytesLimit, limit: this.#totalBytesLimit }));
+    }
   }
 
   /**
@@ -373,16 +389,17 @@ export class MultipartParser {
     const count = to - from;
     if (!this.#inPart) {
       this.#preambleBytes += count;
-      if (this.#preambleBytes > this.#preambleLimit + 1) { // +1: the virtual LF before byte 0
+      if (this.#preambleBytes > this.#preambleLimit) {
+        // The preamble starts at byte 0: the first byte over the limit is at offset `limit`.
         throw xopError(ErrorCodes.MIME_PREAMBLE_TOO_LARGE, `preamble exceeds limits.preambleBytes (${this.#preambleLimit})`,
-          { offset: this.#offset, limit: this.#preambleLimit });
+          { offset: this.#preambleLimit, limit: this.#preambleLimit });
       }
       return;
     }
     this.#partBytes += count;
     if (this.#partBytes > this.#partBytesLimit) {
       throw xopError(ErrorCodes.MIME_PART_TOO_LARGE, `part ${this.#partCount - 1} exceeds limits.partBytes (${this.#partBytesLimit})`,
-        { offset: this.#offset, part: this.#partCount - 1, limit: this.#partBytesLimit });
+        { offset: this.#bodyOffset + this.#partBytesLimit, part: this.#partCount - 1, limit: this.#partBytesLimit });
     }
     const onPartData = this.#callbacks.onPartData;
     if (onPartData === undefined) return;
@@ -425,7 +442,10 @@ export class MultipartParser {
       switch (this.#delimiterPhase) {
         case D_AFTER_BOUNDARY:
           if (b === DASH) this.#delimiterPhase = D_DASH;
-          else if (b === SPACE || b === HTAB) this.#delimiterPhase = D_PADDING;
+          else if (b === SPACE || b === HTAB) {
+            this.#delimiterPhase = D_PADDING;
+            this.#paddingLength = 1;
+          }
           else if (b === CR) this.#delimiterPhase = D_CR;
           else if (b === LF) return this.#openDelimiter(pos + 1);
           else return this.#notADelimiter(buf, pos);
@@ -528,7 +548,7 @@ export class MultipartParser {
       if (lineLength === 0 || (lineLength === 1 && this.#headerLineLastByte === CR)) {
         // The empty line: the block is complete. The empty line itself is not part of it.
         const blockLength = this.#headerLength - (lineLength === 1 && segmentLength === 0 ? 1 : 0);
-        this.#beginPart(blockLength);
+        this.#beginPart(blockLength, this.#offset + lf + 1);
         // The empty line's LF may double as the LF of the next delimiter when
         // the body is empty ("...header LF LF --boundary"): hold a virtual LF.
         this.#held[0] = LF;
@@ -542,13 +562,14 @@ export class MultipartParser {
       pos = lf + 1;
       if (!this.#isHeaderLine(lineStart)) {
         // No header/body separator: this line is the first body line.
-        this.#beginPart(lineStart);
-        const lineEnd = this.#headerLength - 1 - (this.#headerBuffer[this.#headerLength - 2] === CR ? 1 : 0);
+        const lineBreakEnd = this.#headerLength;
+        const lineEnd = lineBreakEnd - 1 - (lineBreakEnd >= 2 && this.#headerBuffer[lineBreakEnd - 2] === CR ? 1 : 0);
+        this.#beginPart(lineStart, this.#headerOffset + lineStart);
         this.#data(this.#headerBuffer, lineStart, lineEnd, true);
-        // Hold its line break: it may start the next delimiter.
-        const breakLength = this.#headerLength - lineEnd;
-        this.#held.set(this.#headerBuffer.subarray(lineEnd, this.#headerLength), 0);
-        this.#heldLength = breakLength;
+        // Hold its line break: it may start the next delimiter. (Copy: the header buffer is reused.)
+        this.#held.set(this.#headerBuffer.subarray(lineEnd, lineBreakEnd), 0);
+        this.#heldLength = lineBreakEnd - lineEnd;
+        this.#heldIsVirtual = false;
         return pos;
       }
     }
@@ -559,6 +580,9 @@ export class MultipartParser {
   #isHeaderLine(lineStart: number): boolean {
     const bytes = this.#headerBuffer;
     const end = this.#headerLength;
+    // A bare CR (one not ending the line) is never body data in a header
+    // position: report it as a header error rather than start a body with it.
+    for (let i = lineStart; i < end - 2; i++) if (bytes[i] === CR) return true;
     const first = bytes[lineStart]!;
     if (first === SPACE || first === HTAB) return lineStart > 0; // continuation of a field
     let i = lineStart;
@@ -575,27 +599,31 @@ export class MultipartParser {
     return i < end && i > lineStart;
   }
 
-  /** Parses the collected header block and starts the part body. */
-  #beginPart(blockLength: number): void {
+  /** Parses the collected header block and starts the part body, whose first byte is at `bodyOffset`. */
+  #beginPart(blockLength: number, bodyOffset: number): void {
     const block = this.#headerBuffer.subarray(0, blockLength);
     const headers = parseHeaderBlock(block, this.#headerOffset, this.#headerCountLimit);
     this.#headerLength = 0;
     this.#state = S_BODY;
     this.#inPart = true;
     this.#partBytes = 0;
+    this.#bodyOffset = bodyOffset;
     this.#callbacks.onPartBegin?.(headers);
   }
 
   #appendHeader(buf: Buffer, from: number, to: number): void {
     const count = to - from;
     const needed = this.#headerLength + count;
-    if (needed > this.#headerBytesLimit) {
+    // The limit counts header lines with their line breaks, not the empty line
+    // that ends the block; a CR at a chunk end may be that empty line's first byte.
+    const emptyLineCr = count === 1 && this.#headerLineLength === 1 && buf[from] === CR;
+    if (needed > this.#headerBytesLimit && !(emptyLineCr && needed === this.#headerBytesLimit + 1)) {
       throw xopError(ErrorCodes.MIME_HEADER_TOO_LARGE,
         `part header block exceeds limits.headerBytes (${this.#headerBytesLimit})`,
         { offset: this.#headerOffset + this.#headerBytesLimit, part: this.#partCount - 1, limit: this.#headerBytesLimit });
     }
     if (needed > this.#headerBuffer.length) {
-      const grown = new Uint8Array(Math.min(this.#headerBytesLimit, Math.max(needed, this.#headerBuffer.length * 2)));
+      const grown = new Uint8Array(Math.max(needed, Math.min(this.#headerBytesLimit + 1, this.#headerBuffer.length * 2)));
       grown.set(this.#headerBuffer.subarray(0, this.#headerLength));
       this.#headerBuffer = grown;
     }

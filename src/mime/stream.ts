@@ -103,7 +103,7 @@ export function describeMessage(contentTypeHeader: string, limits?: MimeLimits):
 }
 
 type Event =
-  | { kind: 0; headers: PartHeaders } // part begins
+  | { kind: 0; headers: PartHeaders; bodyOffset: number } // part begins
   | { kind: 1; view: Uint8Array } //      body bytes
   | { kind: 2 }; //                        part ends
 
@@ -160,7 +160,7 @@ class EventPump {
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
       }, {
-        onPartBegin: (headers) => { events().push({ kind: 0, headers }); },
+        onPartBegin: (headers) => { events().push({ kind: 0, headers, bodyOffset: this.#parser!.bodyOffset }); },
         onPartData: (view) => { events().push({ kind: 1, view }); },
         onPartEnd: () => { events().push(PART_END); },
       });
@@ -226,7 +226,7 @@ class EventPump {
 
   #beginSingle(): void {
     this.#singleBegun = true;
-    this.#events.push({ kind: 0, headers: this.#singleHeaders! });
+    this.#events.push({ kind: 0, headers: this.#singleHeaders!, bodyOffset: 0 });
   }
 
   /** Releases the source (destroys a Node stream, cancels a Web stream). */
@@ -263,7 +263,7 @@ class StreamedPart implements MultipartPart {
   readonly #pump: EventPump;
   readonly #decoder: TransferDecoder | null;
 
-  constructor(index: number, headers: PartHeaders, pump: EventPump, isRoot: boolean, decode: boolean) {
+  constructor(index: number, headers: PartHeaders, bodyOffset: number, pump: EventPump, isRoot: boolean, decode: boolean) {
     this.index = index;
     this.headers = headers;
     const contentId = headers.get('content-id');
@@ -274,7 +274,7 @@ class StreamedPart implements MultipartPart {
     this.contentDisposition = headers.get('content-disposition');
     this.root = isRoot;
     this.#pump = pump;
-    this.#decoder = decode ? createTransferDecoder(this.contentTransferEncoding) : null;
+    this.#decoder = decode ? createTransferDecoder(this.contentTransferEncoding, bodyOffset) : null;
   }
 
   get isRoot(): boolean {
@@ -411,7 +411,7 @@ async function* iterateParts(
         rootSeen = true;
         state.rootIndex = partIndex;
       }
-      current = new StreamedPart(partIndex, event.headers, pump, isRoot, decode);
+      current = new StreamedPart(partIndex, event.headers, event.bodyOffset, pump, isRoot, decode);
       first ??= current;
       yield current;
     }

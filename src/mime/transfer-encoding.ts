@@ -48,7 +48,12 @@ class Base64Decoder implements TransferDecoder {
   #carry = 0;
   #carryCount = 0;
   #padding = 0;
-  #consumed = 0;
+  /** Message offset of the next input byte, for error reports. */
+  #consumed: number;
+
+  constructor(baseOffset: number) {
+    this.#consumed = baseOffset;
+  }
 
   push(view: Uint8Array): Uint8Array {
     // Output is at most 3/4 of the input plus the carried bits.
@@ -222,11 +227,13 @@ class QuotedPrintableDecoder implements TransferDecoder {
 /**
  * Returns a decoder for a Content-Transfer-Encoding header value (null or
  * absent means 7bit, RFC 2045 §6.1). Names are case-insensitive.
+ * `baseOffset` is the message offset of the body's first byte: decoding
+ * errors report their offset relative to it.
  *
  * @throws XopError `ERR_MIME_UNSUPPORTED_ENCODING` for any other encoding
  *   (x-token encodings, or RFC 2045 encodings applied to multiparts).
  */
-export function createTransferDecoder(encoding: string | null | undefined): TransferDecoder {
+export function createTransferDecoder(encoding: string | null | undefined, baseOffset = 0): TransferDecoder {
   const name = (encoding ?? '7bit').trim().toLowerCase();
   switch (name) {
     case '':
@@ -235,7 +242,7 @@ export function createTransferDecoder(encoding: string | null | undefined): Tran
     case 'binary':
       return identityDecoder;
     case 'base64':
-      return new Base64Decoder();
+      return new Base64Decoder(baseOffset);
     case 'quoted-printable':
       return new QuotedPrintableDecoder();
     default:
