@@ -25,3 +25,7 @@ export { createTransferDecoder } from './mime/transfer-encoding.js';
 export type { TransferDecoder } from './mime/transfer-encoding.js';
 export { parseMultipart, describeMessage } from './mime/stream.js';
 export type { ByteSource, MultipartPart, ParseMultipartOptions, MessageInfo } from './mime/stream.js';
+
+export { compose, soapMediaType } from './send/compose.js';
+export type { ComposeOptions, ComposedMessage, ComposedPart, SendMode } from './send/compose.js';
+export type { AttachmentInput, AttachmentBody as SendAttachmentBody } from './send/attachments.js';
