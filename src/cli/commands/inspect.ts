@@ -1,0 +1,261 @@
+/**
+ * `xopstream inspect [--content-type CT] [--json] FILE|-`: parses a message and
+ * lists its parts (index, Content-ID, Content-Type, transfer encoding,
+ * Content-Location, decoded size, xxh64, sha256).
+ *
+ * The Content-Type comes from `--content-type`, or else from a header block at
+ * the start of the file (a saved HTTP request or response, or MIME headers
+ * written before the body): its `Content-Type:` line is used and the body
+ * starts after the block's empty line.
+ *
+ * The report is built by {@link inspectMessage} and turned into the JSON
+ * contract by {@link inspectJson}, so that higher layers can add fields (the
+ * SOAP envelope, XOP includes) without touching the parsing.
+ *
+ * @module
+ */
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { StreamingDigest } from '../../cache/digest.js';
+import { ErrorCodes, isXopError, xopError } from '../../errors.js';
+import { parseHeaderBlock } from '../../mime/headers.js';
+import { parseMultipart, toAsyncIterator, type ByteSource, type ParseMultipartOptions } from '../../mime/stream.js';
+
+/** One part in an inspect report. */
+export interface InspectedPart {
+  index: number;
+  /** Content-ID without angle brackets, or null. */
+  contentId: string | null;
+  contentType: string | null;
+  contentTransferEncoding: string | null;
+  contentLocation: string | null;
+  /** Decoded body size in bytes. */
+  size: number;
+  /** xxh64 (seed 0) of the decoded body: 16 lower-case hex digits. */
+  xxh64: string;
+  /** sha256 of the decoded body, lower-case hex. */
+  sha256: string;
+}
+
+/** What {@link inspectMessage} found. */
+export interface InspectReport {
+  /** The Content-Type the message was parsed with. */
+  contentType: string;
+  /** Index of the root part (RFC 2387 start, else the first part). */
+  root: number | null;
+  parts: InspectedPart[];
+  /** Leniencies applied (e.g. the start-not-found fallback). */
+  warnings: string[];
+}
+
+/**
+ * Parses a message and measures every part body (decoded) as it streams by:
+ * nothing is buffered, each view is hashed and dropped.
+ *
+ * @throws XopError whatever {@link parseMultipart} rejects with.
+ */
+export async function inspectMessage(
+  source: ByteSource,
+  contentType: string,
+  options: ParseMultipartOptions = {},
+): Promise<InspectReport> {
+  const parsed = parseMultipart(source, contentType, options);
+  const parts: InspectedPart[] = [];
+  for await (const part of parsed) {
+    const xxh = await StreamingDigest.create();
+    const sha = crypto.createHash('sha256');
+    for await (const view of part.body) {
+      xxh.update(view);
+      sha.update(view);
+    }
+    parts.push({
+      index: part.index,
+      contentId: part.contentId,
+      contentType: part.contentType,
+      contentTransferEncoding: part.contentTransferEncoding,
+      contentLocation: part.contentLocation,
+      size: xxh.size,
+      xxh64: xxh.hex(),
+      sha256: sha.digest('hex'),
+    });
+  }
+  return { contentType, root: parsed.rootIndex, parts, warnings: [...parsed.warnings] };
+}
+
+/** The `--json` object of `xopstream inspect` (a contract: keep the field names). */
+export function inspectJson(report: InspectReport): Record<string, unknown> {
+  return {
+    contentType: report.contentType,
+    root: report.root,
+    parts: report.parts.map((p) => ({
+      index: p.index,
+      contentId: p.contentId,
+      contentType: p.contentType,
+      contentTransferEncoding: p.contentTransferEncoding,
+      contentLocation: p.contentLocation,
+      size: p.size,
+      xxh64: p.xxh64,
+      sha256: p.sha256,
+    })),
+  };
+}
+
+/** A human-readable listing. */
+export function inspectText(report: InspectReport): string {
+  const lines = [`Content-Type: ${report.contentType}`, `${report.parts.length} part(s), root ${report.root ?? '-'}`];
+  for (const p of report.parts) {
+    lines.push(`#${p.index}${p.index === report.root ? ' (root)' : ''}`);
+    lines.push(`  Content-ID: ${p.contentId ?? '-'}`);
+    lines.push(`  Content-Type: ${p.contentType ?? '-'}`);
+    if (p.contentTransferEncoding !== null) lines.push(`  Content-Transfer-Encoding: ${p.contentTransferEncoding}`);
+    if (p.contentLocation !== null) lines.push(`  Content-Location: ${p.contentLocation}`);
+    lines.push(`  size ${p.size}  xxh64 ${p.xxh64}  sha256 ${p.sha256}`);
+  }
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Longest leading header block looked for when no --content-type is given. */
+const MAX_LEADING_HEADERS = 64 * 1024;
+
+/**
+ * Reads a leading header block (optionally after an HTTP request or status
+ * line) and returns its Content-Type and a source that yields the body after
+ * it. The bytes read ahead are handed on first, then the rest of the input.
+ *
+ * @throws XopError `ERR_BAD_ARGUMENT` when there is no such block or it has no Content-Type.
+ */
+export async function splitLeadingHeaders(source: ByteSource): Promise<{ contentType: string; body: AsyncIterable<Uint8Array> }> {
+  const input = toAsyncIterator(source);
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let blockEnd = -1;
+  let bodyStart = -1;
+  let joined = Buffer.alloc(0);
+  let done = false;
+  while (blockEnd < 0 && headLength < MAX_LEADING_HEADERS) {
+    const next = await input.next();
+    if (next.done === true) { done = true; break; }
+    head.push(Buffer.from(next.value)); // Copy: read-ahead bytes kept until the body is handed on.
+    headLength += next.value.length;
+    joined = Buffer.concat(head);
+    const crlf = joined.indexOf('\r\n\r\n');
+    const lf = joined.indexOf('\n\n');
+    if (crlf >= 0 && (lf < 0 || crlf < lf)) { blockEnd = crlf + 2; bodyStart = crlf + 4; }
+    else if (lf >= 0) { blockEnd = lf + 1; bodyStart = lf + 2; }
+  }
+  if (blockEnd < 0) {
+    if (done && /^content-type\s*:/i.test(joined.toString('latin1', 0, 64))) {
+      // Headers only, no body.
+      blockEnd = joined.length;
+      bodyStart = joined.length;
+    } else {
+      await input.return?.();
+      throw xopError(ErrorCodes.BAD_ARGUMENT,
+        'no --content-type given and the input does not start with a header block holding a Content-Type');
+    }
+  }
+  let block = joined.subarray(0, blockEnd);
+  // A saved HTTP message: skip its request or status line.
+  const firstLineEnd = block.indexOf(0x0a);
+  if (/^(HTTP\/\d(\.\d)? \d{3}|[A-Z]+ \S+ HTTP\/\d(\.\d)?)\r?$/.test(block.toString('latin1', 0, firstLineEnd < 0 ? block.length : firstLineEnd))) {
+    block = block.subarray(firstLineEnd + 1);
+  }
+  let contentType: string | null;
+  try {
+    contentType = parseHeaderBlock(block, 0, 1000).get('content-type');
+  } catch (error) {
+    await input.return?.();
+    throw xopError(ErrorCodes.BAD_ARGUMENT, 'the input does not start with a readable header block; give --content-type',
+      { cause: error });
+  }
+  if (contentType === null) {
+    await input.return?.();
+    throw xopError(ErrorCodes.BAD_ARGUMENT, 'the leading header block has no Content-Type; give --content-type');
+  }
+  const rest = joined.subarray(bodyStart);
+  const body: AsyncIterable<Uint8Array> = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (rest.length > 0) yield rest;
+        if (done) return;
+        for (;;) {
+          const next = await input.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      } finally {
+        await input.return?.();
+      }
+    },
+  };
+  return { contentType, body };
+}
+
+const USAGE = 'usage: xopstream inspect [--content-type CT] [--json] FILE|-\n';
+
+/** Parsed command line of `inspect`. */
+interface InspectArgs {
+  file: string;
+  contentType: string | null;
+  json: boolean;
+}
+
+function parseArgs(args: string[]): InspectArgs | string {
+  let file: string | null = null;
+  let contentType: string | null = null;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--json') json = true;
+    else if (arg === '--content-type' || arg === '-t') {
+      const value = args[++i];
+      if (value === undefined) return '--content-type needs a value';
+      contentType = value;
+    } else if (arg.startsWith('--content-type=')) contentType = arg.slice('--content-type='.length);
+    else if (arg === '--help' || arg === '-h') return '';
+    else if (arg.startsWith('-') && arg !== '-') return `unknown option ${arg}`;
+    else if (file !== null) return 'give exactly one FILE (or - for standard input)';
+    else file = arg;
+  }
+  if (file === null) return 'give a FILE (or - for standard input)';
+  return { file, contentType, json };
+}
+
+/** Runs `xopstream inspect`; returns the exit code (0 ok, 1 parse error, 2 usage). */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    if (parsed === '') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    process.stderr.write(`xopstream inspect: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.file !== '-') {
+    // Report a missing file as a usage problem, before any parsing.
+    try {
+      fs.accessSync(parsed.file, fs.constants.R_OK);
+    } catch (error) {
+      process.stderr.write(`xopstream inspect: cannot read ${parsed.file}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  const input: ByteSource = parsed.file === '-'
+    ? process.stdin
+    : fs.createReadStream(parsed.file, { highWaterMark: 64 * 1024 });
+  try {
+    let source: ByteSource = input;
+    let contentType = parsed.contentType;
+    if (contentType === null) ({ contentType, body: source } = await splitLeadingHeaders(input));
+    const report = await inspectMessage(source, contentType);
+    process.stdout.write(parsed.json ? JSON.stringify(inspectJson(report)) + '\n' : inspectText(report));
+    return 0;
+  } catch (error) {
+    if (!isXopError(error)) throw error;
+    process.stderr.write(`${error.code}: ${error.message}\n`);
+    return 1;
+  }
+}
