@@ -26,6 +26,26 @@ export type { TransferDecoder } from './mime/transfer-encoding.js';
 export { parseMultipart, describeMessage } from './mime/stream.js';
 export type { ByteSource, MultipartPart, ParseMultipartOptions, MessageInfo } from './mime/stream.js';
 
+export { SoapScanner } from './xop/scanner.js';
+export type {
+  SoapScannerOptions, SoapScanResult, XopInclude, SwaReference, RootDocumentPlan,
+} from './xop/scanner.js';
+export { scanSoap } from './xop/scan-stream.js';
+export { XopResolver, resolveXopReferences } from './xop/resolve.js';
+export type {
+  PartIdentity, ResolvedInclude, ResolvedSwaRef, DuplicateReference, XopResolution, XopResolverOptions,
+} from './xop/resolve.js';
+export { contentIdFromCidUrl, cidUrlOf, contentIdMatches } from './xop/cid.js';
+export { describeRootMediaType } from './xop/media-type.js';
+export type { RootMediaType, ContentTypeInput } from './xop/media-type.js';
+export { DEFAULT_XML_LIMITS } from './xop/limits.js';
+export type { XmlLimits } from './xop/limits.js';
+export {
+  SOAP11_NAMESPACE, SOAP12_NAMESPACE, XOP_NAMESPACE, XMIME_NAMESPACE, SOAP11_MEDIA_TYPE, SOAP12_MEDIA_TYPE,
+  XOP_MEDIA_TYPE, clarkName,
+} from './xop/names.js';
+export type { SoapVersion } from './xop/names.js';
+
 export { compose, soapMediaType } from './send/compose.js';
 export type { ComposeOptions, ComposedMessage, ComposedPart, SendMode } from './send/compose.js';
 export type { AttachmentInput, AttachmentBody as SendAttachmentBody } from './send/attachments.js';

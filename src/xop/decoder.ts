@@ -1,0 +1,229 @@
+/**
+ * Byte → text decoding of an XML root part, as the bytes arrive.
+ *
+ * Which encoding (RFC 7303 §3 and XML 1.0 Appendix F, in this order):
+ * a byte order mark; else the `charset` parameter; else the encoding
+ * declaration of an ASCII-compatible document (UTF-16 without a BOM is
+ * recognised by its `<` code unit); else UTF-8.
+ *
+ * Output is a sequence of text segments in the *UTF-8 space*: for a UTF-8
+ * document that is the input itself (offsets are input offsets, the kept
+ * bytes are the input views, nothing is copied); any other encoding is
+ * transcoded to UTF-8 segment by segment and its XML declaration dropped
+ * (it would name the old encoding), so that everything downstream — byte
+ * offsets, the envelope, the root document, inflate — is UTF-8.
+ *
+ * Decoding is `TextDecoder(..., { fatal: true })` with `stream: true`, so a
+ * character split across chunks is decoded once both halves are there, and
+ * an invalid byte sequence is `ERR_XML_BAD_ENCODING`.
+ *
+ * @module
+ */
+
+import { TextDecoder } from 'node:util';
+import { ErrorCodes, xopError } from '../errors.js';
+
+/** Receives decoded text: `utf8Bytes` is its length in the UTF-8 space, 0 for a dropped declaration. */
+export type SegmentSink = (text: string, utf8Bytes: number, dropped: boolean) => void;
+
+/** Receives the bytes of the UTF-8 space, in order (input views, or transcoded copies). */
+export type ByteSink = (bytes: Uint8Array) => void;
+
+/** Longest prolog looked at for an encoding declaration. */
+const SNIFF_LIMIT = 1024;
+
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8', 'us-ascii', 'ascii', 'ansi_x3.4-1968']);
+
+/** Canonical name of a charset label when it is UTF-8 (or its ASCII subset), else the label lower-cased. */
+function normaliseLabel(label: string): string {
+  const l = label.trim().toLowerCase();
+  return UTF8_LABELS.has(l) ? 'utf-8' : l;
+}
+
+/** Decodes one root part; see the module comment. */
+export class XmlByteDecoder {
+  readonly #charsetParameter: string | null;
+  readonly #onSegment: SegmentSink;
+  readonly #onBytes: ByteSink | null;
+  /** Views held while the encoding is undecided (at most {@link SNIFF_LIMIT} bytes' worth). */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #decoder: TextDecoder | null = null;
+  #utf8 = true;
+  /** For transcoded input: decoded text held until the XML declaration is complete. */
+  #prolog: string | null = null;
+  #encoding = 'utf-8';
+  #bomBytes = 0;
+  /** Input bytes consumed so far (for error offsets). */
+  #inputBytes = 0;
+
+  /**
+   * @param charsetParameter the `charset` parameter of the part's Content-Type, or null.
+   * @param onSegment gets every piece of decoded text, in order.
+   * @param onBytes gets the bytes of the UTF-8 space (null: nothing is kept).
+   */
+  constructor(charsetParameter: string | null, onSegment: SegmentSink, onBytes: ByteSink | null) {
+    this.#charsetParameter = charsetParameter === null || charsetParameter.trim() === '' ? null : charsetParameter;
+    this.#onSegment = onSegment;
+    this.#onBytes = onBytes;
+  }
+
+  /** The encoding in use (a TextDecoder name), final once the first bytes were seen. */
+  get encoding(): string {
+    return this.#encoding;
+  }
+
+  /** True when the input is UTF-8, so UTF-8-space offsets are input offsets. */
+  get isUtf8(): boolean {
+    return this.#utf8;
+  }
+
+  /** Bytes of the byte order mark (UTF-8 input only; they are kept but decode to nothing). */
+  get bomBytes(): number {
+    return this.#bomBytes;
+  }
+
+  /** Decodes a chunk. */
+  push(view: Uint8Array): void {
+    this.#inputBytes += view.length;
+    if (this.#decoder === null) {
+      if (view.length > 0) {
+        this.#held.push(view);
+        this.#heldBytes += view.length;
+      }
+      if (!this.#decide(false)) return;
+      const held = this.#held;
+      this.#held = [];
+      for (const h of held) this.#decode(h, true);
+      return;
+    }
+    this.#decode(view, true);
+  }
+
+  /** Flushes the decoder at the end of the part. */
+  end(): void {
+    if (this.#decoder === null) {
+      this.#decide(true);
+      const held = this.#held;
+      this.#held = [];
+      for (const h of held) this.#decode(h, true);
+    }
+    this.#decode(new Uint8Array(0), false);
+    if (this.#prolog !== null) this.#flushProlog(true);
+  }
+
+  #decode(view: Uint8Array, stream: boolean): void {
+    let text: string;
+    try {
+      text = this.#decoder!.decode(view, { stream });
+    } catch (cause) {
+      throw xopError(ErrorCodes.XML_BAD_ENCODING,
+        stream ? `the root part is not valid ${this.#encoding}` : `the root part ends inside a ${this.#encoding} character`,
+        { offset: this.#inputBytes, cause });
+    }
+    if (this.#utf8) {
+      if (view.length > 0) this.#onBytes?.(view);
+      if (text.length > 0) this.#onSegment(text, Buffer.byteLength(text, 'utf8'), false);
+      return;
+    }
+    if (this.#prolog !== null) {
+      this.#prolog += text;
+      this.#flushProlog(false);
+      return;
+    }
+    if (text.length > 0) this.#emitTranscoded(text);
+  }
+
+  #emitTranscoded(text: string): void {
+    // Copy: the input is not UTF-8, so the UTF-8 space has to be made.
+    const bytes = Buffer.from(text, 'utf8');
+    this.#onBytes?.(bytes);
+    this.#onSegment(text, bytes.length, false);
+  }
+
+  /** Transcoded input: emits the XML declaration as a dropped segment once it is complete. */
+  #flushProlog(atEnd: boolean): void {
+    const prolog = this.#prolog!;
+    let declEnd = -1;
+    if (prolog.startsWith('<?xml') && (prolog.length > 5 || atEnd)) {
+      const close = prolog.indexOf('?>');
+      if (close >= 0) declEnd = close + 2;
+      else if (!atEnd && prolog.length < SNIFF_LIMIT) return; // wait for the rest of the declaration
+    } else if (!atEnd && prolog.length < 5 && '<?xml'.startsWith(prolog)) {
+      return; // could still become a declaration
+    }
+    this.#prolog = null;
+    if (declEnd > 0) {
+      this.#onSegment(prolog.slice(0, declEnd), 0, true);
+      if (declEnd < prolog.length) this.#emitTranscoded(prolog.slice(declEnd));
+    } else if (prolog.length > 0) {
+      this.#emitTranscoded(prolog);
+    }
+  }
+
+  /** Picks the encoding once enough bytes are held; false while undecided. */
+  #decide(atEnd: boolean): boolean {
+    // Scratch copy of at most SNIFF_LIMIT bytes: the held views may be split anywhere.
+    const head = this.#held.length === 1 ? this.#held[0]! : Buffer.concat(this.#held, Math.min(this.#heldBytes, SNIFF_LIMIT));
+    const b0 = head[0], b1 = head[1], b2 = head[2];
+    let label: string | null = null;
+    let bom = 0;
+    if (head.length >= 3 && b0 === 0xef && b1 === 0xbb && b2 === 0xbf) {
+      label = 'utf-8';
+      bom = 3;
+    } else if (head.length >= 2 && b0 === 0xff && b1 === 0xfe) {
+      label = 'utf-16le';
+    } else if (head.length >= 2 && b0 === 0xfe && b1 === 0xff) {
+      label = 'utf-16be';
+    } else if (!atEnd && head.length < 3 && (b0 === undefined || b0 === 0xef || b0 === 0xff || b0 === 0xfe)) {
+      return false; // could still be a BOM
+    }
+    if (label === null && this.#charsetParameter !== null) {
+      label = normaliseLabel(this.#charsetParameter);
+      if (label === 'utf-16' || label === 'utf-16le' || label === 'utf-16be') {
+        // No BOM: RFC 2781 §4.3 says big-endian, but look at where the '<' is first.
+        if (head.length < 2 && !atEnd) return false;
+        label = label !== 'utf-16' ? label : b0 === 0x3c && b1 === 0x00 ? 'utf-16le' : 'utf-16be';
+      }
+    }
+    if (label === null) {
+      if (head.length >= 2 && b0 === 0x3c && b1 === 0x00) label = 'utf-16le';
+      else if (head.length >= 2 && b0 === 0x00 && b1 === 0x3c) label = 'utf-16be';
+      else {
+        const sniffed = sniffDeclaredEncoding(head, atEnd || this.#heldBytes >= SNIFF_LIMIT);
+        if (sniffed === undefined) return false;
+        label = sniffed === null ? 'utf-8' : normaliseLabel(sniffed);
+        if (label === 'utf-16') label = 'utf-8'; // a UTF-16 declaration in ASCII-compatible bytes is wrong: trust the bytes
+      }
+    }
+    try {
+      this.#decoder = new TextDecoder(label, { fatal: true });
+    } catch (cause) {
+      throw xopError(ErrorCodes.XML_BAD_ENCODING, `unsupported charset ${JSON.stringify(label)}`, { offset: 0, cause });
+    }
+    this.#encoding = this.#decoder.encoding;
+    this.#utf8 = this.#encoding === 'utf-8';
+    this.#bomBytes = this.#utf8 ? bom : 0;
+    if (!this.#utf8) this.#prolog = '';
+    return true;
+  }
+}
+
+/**
+ * The `encoding` of an XML declaration at the start of ASCII-compatible
+ * bytes: the label, null when there is none, undefined when more bytes are
+ * needed to tell.
+ */
+function sniffDeclaredEncoding(head: Uint8Array, final: boolean): string | null | undefined {
+  const decl = '<?xml';
+  for (let i = 0; i < decl.length; i++) {
+    if (i >= head.length) return final ? null : undefined;
+    if (head[i] !== decl.charCodeAt(i)) return null;
+  }
+  // latin1 keeps every byte as one character: enough for an ASCII declaration.
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, SNIFF_LIMIT)).toString('latin1');
+  const close = text.indexOf('?>');
+  if (close < 0) return final ? null : undefined;
+  const match = /\sencoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\1/.exec(text.slice(0, close));
+  return match === null ? null : match[2]!;
+}

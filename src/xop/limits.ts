@@ -1,0 +1,41 @@
+/**
+ * Limits of the XML pass over a root part, each with a safe default. A
+ * violated limit ends the scan with a typed {@link LimitError}.
+ *
+ * @module
+ */
+
+/** Limits applied by the SOAP/XOP scanner. */
+export interface XmlLimits {
+  /**
+   * Bytes of the root part (as received). Default 64 MiB. The scanner keeps
+   * the envelope unless told not to, so this is also its memory bound.
+   */
+  rootBytes?: number;
+  /** Element nesting depth. Default 128 (CXF's `maxElementDepth` is 100). */
+  depth?: number;
+  /** Attributes (namespace declarations included) on one element. Default 256. */
+  attributes?: number;
+}
+
+/** The defaults, frozen. */
+export const DEFAULT_XML_LIMITS: Readonly<Required<XmlLimits>> = Object.freeze({
+  rootBytes: 64 * 1024 * 1024,
+  depth: 128,
+  attributes: 256,
+});
+
+/** Fills in defaults and checks that every given limit is a non-negative number. */
+export function resolveXmlLimits(limits: XmlLimits | undefined): Required<XmlLimits> {
+  const out = { ...DEFAULT_XML_LIMITS };
+  if (limits === undefined) return out;
+  for (const key of Object.keys(DEFAULT_XML_LIMITS) as Array<keyof XmlLimits>) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new TypeError(`limits.${key} must be a non-negative number, got ${String(value)}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,843 @@
+/**
+ * The SAX pass over a root part: an I/O-free push scanner that finds the SOAP
+ * version, the Header blocks, the Body and every `xop:Include` and swaRef
+ * while the bytes arrive, and records the byte ranges needed to cut out the
+ * root document and to inflate.
+ *
+ * ```ts
+ * const scanner = new SoapScanner({ contentType: rootPart.contentType });
+ * for await (const view of rootPart.body) scanner.write(view);
+ * const result = scanner.end();
+ * result.version; result.bodyElement; result.includes; result.rootDocument;
+ * ```
+ *
+ * No DOM is built: saxes reports tags, the scanner keeps a stack of small
+ * frames and the offsets it needs. The input views are kept (not copied) to
+ * form the envelope unless `retainEnvelope: false`.
+ *
+ * Rules enforced, with the section they come from:
+ * - no DOCTYPE (SOAP 1.1 §3, SOAP 1.2 part 1 §5), so no entity but the five
+ *   predefined ones and character references;
+ * - the document element is a SOAP 1.1 or 1.2 Envelope (unless
+ *   `requireEnvelope: false`) with a Body (SOAP 1.1 §4.3, SOAP 1.2 part 1 §5.3);
+ * - its namespace agrees with the media types (SwA §3 / RFC 3902 / XOP 1.0 §4.1):
+ *   a warning by default, `ERR_SOAP_VERSION_MISMATCH` when `strict`;
+ * - `xop:Include` (XOP 1.0 §2.1): exactly one `href`, a `cid:` URL, no
+ *   children, and the only child of its parent (whitespace aside).
+ *
+ * @module
+ */
+
+import { SaxesParser, type SaxesAttributeNSIncomplete, type SaxesTagNS } from 'saxes';
+import { ErrorCodes, xopError, type XopError } from '../errors.js';
+import { contentIdFromCidUrl } from './cid.js';
+import { XmlByteDecoder } from './decoder.js';
+import { resolveXmlLimits, type XmlLimits } from './limits.js';
+import { describeRootMediaType, type ContentTypeInput, type RootMediaType } from './media-type.js';
+import {
+  XMIME_NAMESPACE, XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace, type SoapVersion,
+} from './names.js';
+import { PositionMap } from './positions.js';
+import { ChunkList } from './chunk-list.js';
+
+/** Options of {@link SoapScanner}. */
+export interface SoapScannerOptions {
+  /** The root part's Content-Type (header value or parsed); gives the charset and the announced SOAP version. */
+  contentType?: ContentTypeInput;
+  /** The multipart's `type` parameter (e.g. `application/xop+xml`), when the root came in a multipart message. */
+  multipartType?: string | null;
+  /** The multipart's `start-info` parameter (MTOM: the SOAP media type), when present. */
+  startInfo?: string | null;
+  /**
+   * Media type and envelope disagree on the SOAP version: false (default)
+   * records a warning and the envelope's namespace decides (node-soap labels
+   * SOAP 1.2 MTOM as `type="text/xml"`); true throws `ERR_SOAP_VERSION_MISMATCH`.
+   */
+  strict?: boolean;
+  /**
+   * True (default): the document element must be a SOAP Envelope
+   * (`ERR_SOAP_NOT_ENVELOPE`). False also accepts any XML document, e.g. a
+   * non-SOAP XOP package; `version` is then null and the root document is the
+   * document element.
+   */
+  requireEnvelope?: boolean;
+  /**
+   * Keep the bytes (default true) so that `envelope`, `rootDocument` and
+   * {@link inflate} work from memory. False keeps only offsets: for a root
+   * part that was spooled elsewhere (the offsets then refer to its UTF-8 bytes).
+   */
+  retainEnvelope?: boolean;
+  /** Limits; see {@link XmlLimits}. */
+  limits?: XmlLimits;
+  /** Index of the root part in its message, copied into error details. */
+  part?: number;
+}
+
+/** One `xop:Include` (XOP 1.0 §2.1) and the element it stands in. */
+export interface XopInclude {
+  /** The `href` attribute as written. */
+  readonly href: string;
+  /** The Content-ID it names: `cid:` removed, percent-decoded (RFC 2392), without angle brackets. */
+  readonly cid: string;
+  /** The element holding the include, `{namespace}localName`. */
+  readonly element: string;
+  /** That element's qualified name as written, e.g. `m:photo`. */
+  readonly qname: string;
+  /** Qualified names from the document element down to that element, e.g. `/soap:Envelope/soap:Body/m:data/m:photo`. */
+  readonly path: string;
+  /** The element's `xmime:contentType` attribute, or null. */
+  readonly contentType: string | null;
+  /** Byte offset of the `xop:Include` tag's `<`. */
+  readonly offset: number;
+  /** Byte range of the holding element's content (the include and whitespace around it): what inflate replaces. */
+  readonly contentStart: number;
+  /** End of that range (exclusive): the `<` of the holding element's end tag. */
+  readonly contentEnd: number;
+}
+
+/** A reference to an attachment outside XOP: a swaRef (WS-I AP 1.0 §4.4) or an `href` attribute (SwA §2, Axis 1 style). */
+export interface SwaReference {
+  /** `text`: the element's whole text is a `cid:` URL (swaRef); `href`: an unqualified `href="cid:..."` attribute. */
+  readonly kind: 'text' | 'href';
+  /** The URL as written (trimmed). */
+  readonly href: string;
+  /** The Content-ID it names, percent-decoded, without angle brackets. */
+  readonly cid: string;
+  /** The element, `{namespace}localName`. */
+  readonly element: string;
+  /** Its qualified name as written. */
+  readonly qname: string;
+  /** Its path, as in {@link XopInclude.path}. */
+  readonly path: string;
+}
+
+/**
+ * How to assemble the root document from the envelope's bytes: byte ranges
+ * of the envelope and inserted namespace declarations, in order.
+ */
+export interface RootDocumentPlan {
+  /** The root document's document element, `{namespace}localName`. */
+  readonly element: string;
+  /** Envelope byte ranges (`start`/`end`) and inserted text (`insert`), in document order. */
+  readonly pieces: ReadonlyArray<{ readonly start: number; readonly end: number } | { readonly insert: string }>;
+  /** Total length in bytes. */
+  readonly length: number;
+  /** The namespace declarations re-declared on the document element, prefix ('' for the default) → URI. */
+  readonly redeclared: Readonly<Record<string, string>>;
+}
+
+/** What a scan found. */
+export interface SoapScanResult {
+  /** SOAP version from the Envelope namespace; null for a non-SOAP document (`requireEnvelope: false`). */
+  readonly version: SoapVersion | null;
+  /** `{namespace}localName` of the Body's first child element, or null (empty Body, or not SOAP). */
+  readonly bodyElement: string | null;
+  /** `{namespace}localName` of every child element of the Body, in order. */
+  readonly bodyElements: readonly string[];
+  /** `{namespace}localName` of every Header block, in order. */
+  readonly headerBlocks: readonly string[];
+  /** Every `xop:Include`, in document order. */
+  readonly includes: readonly XopInclude[];
+  /** Every swaRef and `href="cid:..."` reference, in document order. */
+  readonly swaRefs: readonly SwaReference[];
+  /** Leniencies applied (media type vs envelope mismatch, several Body children, ...). */
+  readonly warnings: readonly string[];
+  /** The decoder used (`utf-8`, `utf-16le`, ...). Offsets and bytes are UTF-8 whatever it was. */
+  readonly encoding: string;
+  /** What the media types said. */
+  readonly media: RootMediaType;
+  /** Length of the envelope in bytes (UTF-8 space; the part's size for UTF-8 input). */
+  readonly size: number;
+  /**
+   * The whole root part as UTF-8 (the input itself for UTF-8; transcoded,
+   * without its XML declaration, otherwise); null with `retainEnvelope: false`.
+   * Joined on first access (a single-chunk part is not copied).
+   */
+  readonly envelope: Buffer | null;
+  /** The envelope's bytes as the views that were written (no copy); null with `retainEnvelope: false`. */
+  envelopeChunks(): Uint8Array[] | null;
+  /** How the root document is cut from the envelope; null when there is none (empty Body). */
+  readonly rootDocumentPlan: RootDocumentPlan | null;
+  /**
+   * The Body's content as a standalone well-formed XML document (UTF-8): the
+   * exact bytes of the Body's child element, with the namespace declarations
+   * in scope on Envelope/Body that it uses re-declared on it. When the Body
+   * has several child elements (rpc/encoded multiRefs, WS-I SwA samples) the
+   * document element is the Body itself so nothing is lost. Null when the
+   * Body is empty or `retainEnvelope` was false. Joined on first access.
+   */
+  readonly rootDocument: Buffer | null;
+  /** The root document as views of the envelope plus the inserted declarations; null as for {@link rootDocument}. */
+  rootDocumentChunks(): Uint8Array[] | null;
+}
+
+/** Frame of one open element. */
+interface Frame {
+  tag: SaxesTagNS;
+  /** saxes position just after the start tag's `>`. */
+  contentStart: number;
+  /** Child elements seen so far. */
+  children: number;
+  /** 0 no text, 1 whitespace only, 2 other text (or text too long to look at). */
+  text: number;
+  /** A comment or processing instruction was seen among the children. */
+  other: boolean;
+  /** This element is an xop:Include. */
+  isInclude: boolean;
+  /** The xop:Include this element holds, until it closes. */
+  include: PendingInclude | null;
+  /** Trimmed text starting with `cid:` (a swaRef candidate), or null. */
+  swaText: string | null;
+}
+
+interface PendingInclude {
+  href: string;
+  cid: string;
+  offset: number;
+  contentStart: number;
+}
+
+/** Longest text looked at for a swaRef or a QName prefix; longer text is not kept (bounded memory). */
+const TEXT_PROBE_LIMIT = 4096;
+
+/**
+ * saxes keeps the pending text of a text node in `parser.text` and its state
+ * in `parser.state`; both are runtime fields outside its typings. The scanner
+ * drops text longer than {@link TEXT_PROBE_LIMIT} (a 100 MB inline base64
+ * value would otherwise be accumulated) — only in the text state, learnt here
+ * from a throwaway parser so no saxes constant is hard-coded.
+ */
+interface SaxesInternals {
+  state: unknown;
+  text: string;
+}
+const TEXT_STATE: unknown = (() => {
+  try {
+    const probe = new SaxesParser();
+    probe.write('<a>');
+    const state = (probe as unknown as SaxesInternals).state;
+    return typeof state === 'number' && typeof (probe as unknown as SaxesInternals).text === 'string' ? state : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+const NCNAME_PREFIX = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function isXmlWhitespace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/**
+ * The streaming SOAP/XOP scanner. Feed it the root part with {@link write},
+ * then call {@link end} for the {@link SoapScanResult}. Every failure is an
+ * `XopError` (`ERR_XML_*`, `ERR_SOAP_*`, `ERR_XOP_*`) with the byte offset
+ * where it was detected; after one, the scanner refuses further input.
+ *
+ * Views passed to `write` are kept (unless `retainEnvelope: false`): do not
+ * reuse their memory while the result is in use.
+ */
+export class SoapScanner {
+  readonly #options: SoapScannerOptions;
+  readonly #limits: Required<XmlLimits>;
+  readonly #media: RootMediaType;
+  readonly #parser: SaxesParser<{ xmlns: true; position: true }>;
+  readonly #decoder: XmlByteDecoder;
+  readonly #chunks: ChunkList | null;
+  #map: PositionMap | null = null;
+  #inputBytes = 0;
+  #failed: unknown = null;
+  #ended = false;
+  readonly #warnings: string[] = [];
+
+  // --- element stack -------------------------------------------------------
+  readonly #frames: Frame[] = [];
+  #depth = 0;
+  #attributes = 0;
+  #probeOn = true;
+
+  // --- SOAP structure ------------------------------------------------------
+  #version: SoapVersion | null = null;
+  #envelopeNs: string | null = null;
+  #soap = false;
+  #rootQname = '';
+  #rootClark = '';
+  #rootStart = -1;
+  #rootEnd = -1;
+  #envelopeScope: Record<string, string> = {};
+  #headerDepth = 0;
+  #bodyDepth = 0;
+  #bodyClosed = false;
+  #bodySeen = false;
+  #bodyStart = -1;
+  #bodyNameEnd = -1;
+  #bodyEnd = -1;
+  #bodyScope: Record<string, string> = {};
+  #bodyOwnNs: Record<string, string> = {};
+  readonly #bodyTagPrefixes = new Set<string>();
+  #bodyQname = '';
+  #bodyClark = '';
+  readonly #bodyElements: string[] = [];
+  #firstChildStart = -1;
+  #firstChildNameEnd = -1;
+  #firstChildEnd = -1;
+  #firstChildOwnNs: Record<string, string> = {};
+  /** Prefixes ('' = default namespace) used inside the Body, by names or QName-like values. */
+  readonly #usedPrefixes = new Set<string>();
+  readonly #headerBlocks: string[] = [];
+  readonly #includes: XopInclude[] = [];
+  readonly #swaRefs: SwaReference[] = [];
+
+  constructor(options: SoapScannerOptions = {}) {
+    this.#options = options;
+    this.#limits = resolveXmlLimits(options.limits);
+    this.#media = describeRootMediaType(options.contentType, { type: options.multipartType ?? null, startInfo: options.startInfo ?? null });
+    this.#chunks = options.retainEnvelope === false ? null : new ChunkList();
+    const chunks = this.#chunks;
+    this.#decoder = new XmlByteDecoder(this.#media.charset,
+      (text, bytes, dropped) => this.#segment(text, bytes, dropped),
+      chunks === null ? null : (view) => chunks.push(view));
+    const parser = this.#parser = new SaxesParser({ xmlns: true, position: true });
+    parser.on('opentag', (tag) => this.#openTag(tag));
+    parser.on('closetag', (tag) => this.#closeTag(tag));
+    parser.on('text', this.#onText);
+    parser.on('attribute', (attribute) => this.#attribute(attribute));
+    parser.on('cdata', (text) => this.#characters(text, true));
+    parser.on('comment', () => this.#other());
+    parser.on('processinginstruction', () => this.#other());
+    parser.on('doctype', () => {
+      throw this.#error(ErrorCodes.XML_DOCTYPE,
+        'a SOAP message must not contain a document type declaration (SOAP 1.1 §3, SOAP 1.2 part 1 §5)');
+    });
+    parser.on('error', (error) => {
+      throw this.#error(ErrorCodes.XML_MALFORMED, `malformed XML: ${error.message}`, error);
+    });
+  }
+
+  /** Feeds the next bytes of the root part. */
+  write(view: Uint8Array): void {
+    if (this.#failed !== null) throw this.#failed;
+    if (this.#ended) throw xopError(ErrorCodes.PARSER_STATE, 'SoapScanner.write() after end()');
+    try {
+      this.#inputBytes += view.length;
+      if (this.#inputBytes > this.#limits.rootBytes) {
+        throw xopError(ErrorCodes.XML_TOO_LARGE, `the root part exceeds limits.rootBytes (${this.#limits.rootBytes})`,
+          this.#details({ offset: this.#limits.rootBytes, limit: this.#limits.rootBytes }));
+      }
+      this.#decoder.push(view);
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  /** Ends the root part and returns what was found. */
+  end(): SoapScanResult {
+    if (this.#failed !== null) throw this.#failed;
+    if (this.#ended) throw xopError(ErrorCodes.PARSER_STATE, 'SoapScanner.end() called twice');
+    this.#ended = true;
+    try {
+      this.#decoder.end();
+      this.#parser.close();
+      return this.#result();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  // --- plumbing ------------------------------------------------------------
+
+  #segment(text: string, bytes: number, dropped: boolean): void {
+    let map = this.#map;
+    if (map === null) map = this.#map = new PositionMap(this.#decoder.bomBytes);
+    map.next(text, bytes, dropped);
+    const parser = this.#parser;
+    parser.write(text);
+    if (this.#probeOn && TEXT_STATE !== undefined) {
+      const internals = parser as unknown as SaxesInternals;
+      if (internals.state === TEXT_STATE && internals.text.length > TEXT_PROBE_LIMIT) {
+        // Long text (inline base64): stop collecting it; it is neither a swaRef nor a QName.
+        internals.text = '';
+        parser.off('text');
+        this.#probeOn = false;
+        const frame = this.#depth > 0 ? this.#frames[this.#depth - 1]! : null;
+        if (frame !== null) this.#textSeen(frame, false, null);
+      }
+    }
+  }
+
+  #fail(error: unknown): unknown {
+    let failure = error;
+    if (!(typeof error === 'object' && error !== null && typeof (error as XopError).code === 'string' &&
+        (error as XopError).code.startsWith('ERR_'))) {
+      failure = this.#error(ErrorCodes.XML_MALFORMED, `malformed XML: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+    this.#failed = failure;
+    return failure;
+  }
+
+  #offset(): number {
+    const map = this.#map;
+    return map === null ? 0 : map.byteAt(this.#parser.position);
+  }
+
+  #details(extra: Record<string, unknown>): Record<string, unknown> {
+    return this.#options.part === undefined ? extra : { part: this.#options.part, ...extra };
+  }
+
+  #error(code: (typeof ErrorCodes)[keyof typeof ErrorCodes], message: string, cause?: unknown): XopError {
+    const details = this.#details({ offset: this.#offset() });
+    if (cause !== undefined) details['cause'] = cause;
+    return xopError(code, message, details);
+  }
+
+  #path(extra?: SaxesTagNS): string {
+    let path = '';
+    for (let i = 0; i < this.#depth; i++) path += '/' + this.#frames[i]!.tag.name;
+    if (extra !== undefined) path += '/' + extra.name;
+    return path;
+  }
+
+  // --- saxes events --------------------------------------------------------
+
+  #attribute(attribute: SaxesAttributeNSIncomplete): void {
+    if (++this.#attributes > this.#limits.attributes) {
+      throw xopError(ErrorCodes.XML_TOO_MANY_ATTRIBUTES,
+        `an element has more than limits.attributes (${this.#limits.attributes}) attributes`,
+        this.#details({ offset: this.#offset(), limit: this.#limits.attributes }));
+    }
+    // Inside the Body: note the prefixes the payload uses, by name and in QName-like values (xsi:type="xsd:int").
+    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth >= this.#bodyDepth) {
+      const prefix = attribute.prefix;
+      if (prefix !== '' && prefix !== 'xmlns') this.#usedPrefixes.add(prefix);
+      if (prefix !== 'xmlns' && attribute.name !== 'xmlns') this.#noteQNameValue(attribute.value);
+    }
+  }
+
+  #noteQNameValue(value: string): void {
+    const colon = value.indexOf(':');
+    if (colon <= 0 || colon > 64) return;
+    const prefix = value.slice(0, colon).trim();
+    if (NCNAME_PREFIX.test(prefix)) this.#usedPrefixes.add(prefix);
+  }
+
+  readonly #onText = (text: string): void => {
+    if (this.#depth === 0) return;
+    this.#characters(text, false);
+  };
+
+  #characters(text: string, cdata: boolean): void {
+    if (this.#depth === 0) return;
+    const frame = this.#frames[this.#depth - 1]!;
+    const whitespace = !cdata && isXmlWhitespace(text);
+    this.#textSeen(frame, whitespace, whitespace || text.length > TEXT_PROBE_LIMIT ? null : text);
+  }
+
+  /** Records character content of `frame`; `text` is the (short) text, null when not looked at. */
+  #textSeen(frame: Frame, whitespace: boolean, text: string | null): void {
+    if (whitespace) {
+      if (frame.text === 0) frame.text = 1;
+      return;
+    }
+    const first = frame.text !== 2;
+    frame.text = 2;
+    if (frame.isInclude) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it has text content');
+    }
+    if (frame.include !== null) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+        `xop:Include must be the only child of ${frame.tag.name} (XOP 1.0 §2.1); text follows it`);
+    }
+    if (text === null) {
+      frame.swaText = null;
+      return;
+    }
+    const trimmed = text.trim();
+    frame.swaText = first && frame.children === 0 && trimmed.length > 4 && trimmed.slice(0, 4).toLowerCase() === 'cid:'
+      ? trimmed : null;
+    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth > this.#bodyDepth && trimmed.length <= 256) {
+      this.#noteQNameValue(trimmed); // e.g. <faultcode>soapenv:Server</faultcode>
+    }
+  }
+
+  #other(): void {
+    if (this.#depth === 0) return;
+    const frame = this.#frames[this.#depth - 1]!;
+    if (frame.isInclude) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it holds a comment or PI');
+    }
+    if (frame.include !== null) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+        `xop:Include must be the only child of ${frame.tag.name} (XOP 1.0 §2.1)`);
+    }
+    frame.other = true;
+  }
+
+  #openTag(tag: SaxesTagNS): void {
+    this.#attributes = 0;
+    if (!this.#probeOn) {
+      this.#parser.on('text', this.#onText);
+      this.#probeOn = true;
+    }
+    const depth = this.#depth + 1;
+    if (depth > this.#limits.depth) {
+      throw xopError(ErrorCodes.XML_TOO_DEEP, `elements nest deeper than limits.depth (${this.#limits.depth})`,
+        this.#details({ offset: this.#offset(), limit: this.#limits.depth }));
+    }
+    const position = this.#parser.position;
+    const map = this.#map!;
+    const parent = depth > 1 ? this.#frames[depth - 2]! : null;
+    if (parent !== null) {
+      if (parent.isInclude) {
+        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it has a child element');
+      }
+      if (parent.include !== null) {
+        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+          `xop:Include must be the only child of ${parent.tag.name} (XOP 1.0 §2.1); ${tag.name} follows it`);
+      }
+      parent.children++;
+    }
+    let frame = this.#frames[depth - 1];
+    if (frame === undefined) {
+      frame = { tag, contentStart: position, children: 0, text: 0, other: false, isInclude: false, include: null, swaText: null };
+      this.#frames[depth - 1] = frame;
+    } else {
+      frame.tag = tag;
+      frame.contentStart = position;
+      frame.children = 0;
+      frame.text = 0;
+      frame.other = false;
+      frame.isInclude = false;
+      frame.include = null;
+      frame.swaText = null;
+    }
+    this.#depth = depth;
+
+    if (depth === 1) {
+      this.#documentElement(tag, map, position);
+    } else if (this.#soap && !this.#bodyClosed) {
+      if (this.#bodyDepth > 0) {
+        // Inside the Body.
+        if (tag.prefix !== '' || tag.uri !== '') this.#usedPrefixes.add(tag.prefix);
+        if (depth === this.#bodyDepth + 1) this.#bodyChild(tag, map, position);
+      } else if (depth === 2) {
+        this.#envelopeChild(tag, map, position);
+      } else if (depth === 3 && this.#headerDepth === 2) {
+        this.#headerBlocks.push(clarkName(tag.uri, tag.local));
+      }
+    }
+
+    if (tag.local === 'Include' && tag.uri === XOP_NAMESPACE) {
+      this.#include(tag, frame, parent, map, position);
+    } else {
+      const href = tag.attributes['href'];
+      if (href !== undefined && href.prefix === '') this.#hrefReference(tag, href.value);
+    }
+  }
+
+  #documentElement(tag: SaxesTagNS, map: PositionMap, position: number): void {
+    this.#rootQname = tag.name;
+    this.#rootClark = clarkName(tag.uri, tag.local);
+    this.#rootStart = map.ltByteBefore(position);
+    const version = tag.local === 'Envelope' ? soapVersionOfNamespace(tag.uri) : null;
+    if (version === null) {
+      if (this.#options.requireEnvelope !== false) {
+        const what = tag.local === 'Envelope'
+          ? `an Envelope in the unknown namespace ${JSON.stringify(tag.uri)} (a SOAP VersionMismatch)`
+          : `${this.#rootClark}`;
+        const error = this.#error(ErrorCodes.SOAP_NOT_ENVELOPE, `the root part is not a SOAP envelope: its document element is ${what}`);
+        if (tag.local === 'Envelope') error.details['faultCode'] = 'VersionMismatch';
+        throw error;
+      }
+      return;
+    }
+    this.#soap = true;
+    this.#version = version;
+    this.#envelopeNs = tag.uri;
+    this.#envelopeScope = { ...tag.ns };
+    const media = this.#media;
+    if (media.announcedVersion !== null && media.announcedVersion !== version) {
+      const message = `${media.announcedBy} announces SOAP ${media.announcedVersion} but the envelope is SOAP ${version}`;
+      if (this.#options.strict === true) throw this.#error(ErrorCodes.SOAP_VERSION_MISMATCH, message);
+      this.#warnings.push(`${message}; the envelope's namespace decides`);
+    }
+  }
+
+  #envelopeChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
+    if (tag.uri !== this.#envelopeNs) return;
+    if (tag.local === 'Header') {
+      if (this.#bodySeen) this.#warnings.push('a Header follows the Body');
+      this.#headerDepth = 2;
+    } else if (tag.local === 'Body') {
+      if (this.#bodySeen) {
+        this.#warnings.push('the envelope has a second Body; it is ignored');
+        return;
+      }
+      this.#bodySeen = true;
+      this.#bodyDepth = 2;
+      this.#bodyQname = tag.name;
+      this.#bodyClark = clarkName(tag.uri, tag.local);
+      this.#bodyStart = map.ltByteBefore(position);
+      this.#bodyNameEnd = this.#bodyStart + 1 + Buffer.byteLength(tag.name, 'utf8');
+      this.#bodyScope = { ...this.#envelopeScope, ...tag.ns };
+      this.#bodyOwnNs = tag.ns;
+      // The Body's own prefixes: needed if the Body itself becomes the document element.
+      this.#bodyTagPrefixes.add(tag.prefix);
+      for (const name in tag.attributes) {
+        const attribute = tag.attributes[name]!;
+        if (attribute.prefix !== '' && attribute.prefix !== 'xmlns') this.#bodyTagPrefixes.add(attribute.prefix);
+      }
+    }
+  }
+
+  #bodyChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
+    this.#bodyElements.push(clarkName(tag.uri, tag.local));
+    if (this.#bodyElements.length === 1) {
+      this.#firstChildStart = map.ltByteBefore(position);
+      this.#firstChildNameEnd = this.#firstChildStart + 1 + Buffer.byteLength(tag.name, 'utf8');
+      this.#firstChildOwnNs = tag.ns;
+    }
+  }
+
+  #include(tag: SaxesTagNS, frame: Frame, parent: Frame | null, map: PositionMap, position: number): void {
+    frame.isInclude = true;
+    const hrefAttribute = tag.attributes['href'];
+    if (hrefAttribute === undefined || hrefAttribute.prefix !== '') {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include has no href attribute (XOP 1.0 §2.1)');
+    }
+    const ltChar = map.ltCharBefore(position);
+    const offset = map.ltByteBefore(position);
+    const href = hrefAttribute.value;
+    const cid = contentIdFromCidUrl(href, this.#details({ offset }));
+    if (parent === null) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include cannot be the document element (XOP 1.0 §2.1)');
+    }
+    if (parent.children > 1 || parent.text === 2 || parent.other) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+        `xop:Include must be the only child of ${parent.tag.name} (XOP 1.0 §2.1)`);
+    }
+    // Only whitespace (one byte per character) lies between the parent's start tag and the include.
+    const contentStart = offset - (ltChar - parent.contentStart);
+    parent.include = { href, cid, offset, contentStart };
+  }
+
+  #hrefReference(tag: SaxesTagNS, value: string): void {
+    const trimmed = value.trim();
+    if (trimmed.length <= 4 || trimmed.slice(0, 4).toLowerCase() !== 'cid:') return;
+    let cid: string;
+    try {
+      cid = contentIdFromCidUrl(trimmed);
+    } catch {
+      this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed)}, which is not a valid cid: URL; ignored`);
+      return;
+    }
+    this.#swaRefs.push({
+      kind: 'href', href: trimmed, cid, element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
+    });
+  }
+
+  #closeTag(tag: SaxesTagNS): void {
+    if (!this.#probeOn) {
+      this.#parser.on('text', this.#onText);
+      this.#probeOn = true;
+    }
+    const depth = this.#depth;
+    const frame = this.#frames[depth - 1]!;
+    const position = this.#parser.position;
+    const map = this.#map!;
+    const pending = frame.include;
+    if (pending !== null) {
+      const contentEnd = map.ltByteBefore(position);
+      const xmime = tag.attributes['contentType'];
+      this.#includes.push({
+        href: pending.href, cid: pending.cid, element: clarkName(tag.uri, tag.local), qname: tag.name,
+        path: this.#path(), contentType: xmime !== undefined && xmime.uri === XMIME_NAMESPACE ? xmime.value : null,
+        offset: pending.offset, contentStart: pending.contentStart, contentEnd,
+      });
+    } else if (frame.swaText !== null && frame.children === 0 && !frame.isInclude) {
+      let cid: string | null = null;
+      try {
+        cid = contentIdFromCidUrl(frame.swaText);
+      } catch {
+        this.#warnings.push(`${tag.name} holds ${JSON.stringify(frame.swaText.slice(0, 100))}, not a valid cid: URL; ignored`);
+      }
+      if (cid !== null) {
+        this.#swaRefs.push({
+          kind: 'text', href: frame.swaText, cid, element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
+        });
+      }
+    }
+    if (this.#soap) {
+      if (depth === this.#bodyDepth + 1 && this.#bodyDepth > 0 && !this.#bodyClosed && this.#bodyElements.length === 1 &&
+          this.#firstChildEnd < 0) {
+        this.#firstChildEnd = map.byteAt(position);
+      } else if (depth === this.#bodyDepth && !this.#bodyClosed) {
+        this.#bodyClosed = true;
+        this.#bodyEnd = map.byteAt(position);
+      } else if (depth === 2 && this.#headerDepth === 2) {
+        this.#headerDepth = 0;
+      }
+    }
+    if (depth === 1) this.#rootEnd = map.byteAt(position);
+    this.#depth = depth - 1;
+  }
+
+  // --- the result ----------------------------------------------------------
+
+  #result(): SoapScanResult {
+    if (this.#soap && !this.#bodySeen) {
+      throw xopError(ErrorCodes.SOAP_NO_BODY, 'the SOAP envelope has no Body (SOAP 1.1 §4.3, SOAP 1.2 part 1 §5.3)',
+        this.#details({ offset: this.#rootEnd }));
+    }
+    const warnings = this.#warnings;
+    if (this.#includes.length > 0 && !this.#media.xop && this.#media.mediaType !== null) {
+      warnings.push(`the root part holds xop:Include elements but its media type is ${this.#media.mediaType}, not application/xop+xml`);
+    }
+    if (this.#bodyElements.length > 1) {
+      warnings.push(`the Body has ${this.#bodyElements.length} child elements; the root document is the Body element itself`);
+    }
+    const plan = this.#plan();
+    const size = this.#map === null ? 0 : this.#map.byteAt(this.#parser.position);
+    return new ScanResult({
+      version: this.#version,
+      bodyElement: this.#bodyElements[0] ?? null,
+      bodyElements: this.#bodyElements,
+      headerBlocks: this.#headerBlocks,
+      includes: this.#includes,
+      swaRefs: this.#swaRefs,
+      warnings,
+      encoding: this.#decoder.encoding,
+      media: this.#media,
+      size: this.#chunks === null ? Math.max(size, this.#rootEnd) : this.#chunks.length,
+      plan,
+      chunks: this.#chunks,
+    });
+  }
+
+  #plan(): RootDocumentPlan | null {
+    if (!this.#soap) {
+      if (this.#rootStart < 0) return null;
+      return {
+        element: this.#rootClark, pieces: [{ start: this.#rootStart, end: this.#rootEnd }],
+        length: this.#rootEnd - this.#rootStart, redeclared: {},
+      };
+    }
+    const count = this.#bodyElements.length;
+    if (count === 0) return null;
+    let start: number, nameEnd: number, end: number, scope: Record<string, string>, own: Record<string, string>;
+    let element: string;
+    if (count === 1) {
+      start = this.#firstChildStart;
+      nameEnd = this.#firstChildNameEnd;
+      end = this.#firstChildEnd;
+      scope = this.#bodyScope;
+      own = this.#firstChildOwnNs;
+      element = this.#bodyElements[0]!;
+    } else {
+      start = this.#bodyStart;
+      nameEnd = this.#bodyNameEnd;
+      end = this.#bodyEnd;
+      scope = this.#envelopeScope;
+      own = this.#bodyOwnNs;
+      element = this.#bodyClark;
+      for (const prefix of this.#bodyTagPrefixes) this.#usedPrefixes.add(prefix);
+    }
+    const redeclared: Record<string, string> = {};
+    let insert = '';
+    for (const prefix of this.#usedPrefixes) {
+      if (prefix === 'xml' || Object.prototype.hasOwnProperty.call(own, prefix)) continue;
+      const uri = scope[prefix];
+      if (uri === undefined || (prefix === '' && uri === '')) continue;
+      redeclared[prefix] = uri;
+      insert += prefix === '' ? ` xmlns="${escapeAttribute(uri)}"` : ` xmlns:${prefix}="${escapeAttribute(uri)}"`;
+    }
+    const pieces = insert === ''
+      ? [{ start, end }]
+      : [{ start, end: nameEnd }, { insert }, { start: nameEnd, end }];
+    return { element, pieces, length: end - start + Buffer.byteLength(insert, 'utf8'), redeclared };
+  }
+}
+
+interface ResultFields {
+  version: SoapVersion | null;
+  bodyElement: string | null;
+  bodyElements: string[];
+  headerBlocks: string[];
+  includes: XopInclude[];
+  swaRefs: SwaReference[];
+  warnings: string[];
+  encoding: string;
+  media: RootMediaType;
+  size: number;
+  plan: RootDocumentPlan | null;
+  chunks: ChunkList | null;
+}
+
+class ScanResult implements SoapScanResult {
+  readonly version: SoapVersion | null;
+  readonly bodyElement: string | null;
+  readonly bodyElements: readonly string[];
+  readonly headerBlocks: readonly string[];
+  readonly includes: readonly XopInclude[];
+  readonly swaRefs: readonly SwaReference[];
+  readonly warnings: readonly string[];
+  readonly encoding: string;
+  readonly media: RootMediaType;
+  readonly size: number;
+  readonly rootDocumentPlan: RootDocumentPlan | null;
+  readonly #chunks: ChunkList | null;
+  #envelope: Buffer | null | undefined;
+  #rootDocument: Buffer | null | undefined;
+
+  constructor(fields: ResultFields) {
+    this.version = fields.version;
+    this.bodyElement = fields.bodyElement;
+    this.bodyElements = fields.bodyElements;
+    this.headerBlocks = fields.headerBlocks;
+    this.includes = fields.includes;
+    this.swaRefs = fields.swaRefs;
+    this.warnings = fields.warnings;
+    this.encoding = fields.encoding;
+    this.media = fields.media;
+    this.size = fields.size;
+    this.rootDocumentPlan = fields.plan;
+    this.#chunks = fields.chunks;
+  }
+
+  get envelope(): Buffer | null {
+    if (this.#envelope === undefined) this.#envelope = this.#chunks === null ? null : this.#chunks.join();
+    return this.#envelope;
+  }
+
+  envelopeChunks(): Uint8Array[] | null {
+    return this.#chunks === null ? null : this.#chunks.slice(0, this.#chunks.length);
+  }
+
+  get rootDocument(): Buffer | null {
+    if (this.#rootDocument === undefined) {
+      const chunks = this.rootDocumentChunks();
+      // Copy: a contiguous Buffer was asked for; rootDocumentChunks() is the zero-copy form.
+      this.#rootDocument = chunks === null ? null : chunks.length === 1 ? toBuffer(chunks[0]!) : Buffer.concat(chunks);
+    }
+    return this.#rootDocument;
+  }
+
+  rootDocumentChunks(): Uint8Array[] | null {
+    const plan = this.rootDocumentPlan;
+    const chunks = this.#chunks;
+    if (plan === null || chunks === null) return null;
+    const out: Uint8Array[] = [];
+    for (const piece of plan.pieces) {
+      if ('insert' in piece) out.push(Buffer.from(piece.insert, 'utf8'));
+      else for (const view of chunks.slice(piece.start, piece.end)) out.push(view);
+    }
+    return out;
+  }
+}
+
+function toBuffer(view: Uint8Array): Buffer {
+  return Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.length);
+}
