@@ -217,10 +217,14 @@ class EventPump {
         if (chunk.length > 0) this.#events.push({ kind: 1, view: chunk });
       }
     } catch (error) {
+      // Events the parser queued before failing in this chunk are still
+      // delivered; next() throws once they are taken. Otherwise an earlier
+      // error (a bad encoding in a previous part) would be hidden by a later
+      // one whenever both sit in the same chunk: the error would depend on
+      // the chunking (found by the fuzzer, corpus/regressions/).
       this.#failed = error;
       this.#sourceDone = true;
       await this.close();
-      throw error;
     }
   }
 
