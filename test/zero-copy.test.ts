@@ -31,3 +31,40 @@ test('streaming API: body views share the source chunk ArrayBuffer', async () =>
     { id: 'c', same: true, text: 'second body' },
   ]);
 });
+
+test('every chunking: views are subarrays of a written chunk or small fresh copies, and none is overwritten later', () => {
+  const boundary = 'MIME_boundary-1234';
+  const needleLength = boundary.length + 3; // LF "--" boundary
+  const bodies = [
+    Buffer.from('a'.repeat(3000)),
+    Buffer.from(`x\r\n--${boundary.slice(0, -1)}\r\n--${boundary}Q\r\n\r\r\n`),
+    Buffer.alloc(0),
+    Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff)),
+  ];
+  const whole = Buffer.concat([
+    ...bodies.flatMap((b, i) => [Buffer.from(`\r\n--${boundary}\r\nContent-ID: <p${i}>\r\n\r\n`), b]),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]).subarray(2);
+  for (const size of [1, 2, 3, 5, 17, 64, 4096, whole.length]) {
+    // Each chunk gets its own ArrayBuffer, as network chunks do.
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < whole.length; i += size) chunks.push(Buffer.from(whole.subarray(i, i + size)));
+    const buffers = new Set(chunks.map((c) => c.buffer));
+    const parts: Uint8Array[][] = [];
+    const parser = new MultipartParser({ boundary }, {
+      onPartBegin: () => { parts.push([]); },
+      onPartData: (view) => {
+        if (!buffers.has(view.buffer as ArrayBuffer)) {
+          assert.ok(view.length <= needleLength + 2, `a copied view of ${view.length} bytes (chunk size ${size})`);
+        }
+        parts.at(-1)!.push(view); // kept without copying: must stay valid
+      },
+    });
+    for (const c of chunks) parser.write(c);
+    parser.end();
+    assert.deepEqual(parts.map((views) => Buffer.concat(views)), bodies, `chunk size ${size}`);
+    if (size === whole.length) {
+      for (const views of parts) for (const v of views) assert.ok(buffers.has(v.buffer as ArrayBuffer), 'one chunk: no copy at all');
+    }
+  }
+});
