@@ -156,6 +156,8 @@ export interface SoapScanResult {
   readonly envelope: Buffer | null;
   /** The envelope's bytes as the views that were written (no copy); null with `retainEnvelope: false`. */
   envelopeChunks(): Uint8Array[] | null;
+  /** Views of envelope bytes `[start, end)` (no copy); null with `retainEnvelope: false`. */
+  envelopeSlice(start: number, end: number): Uint8Array[] | null;
   /** How the root document is cut from the envelope; null when there is none (empty Body). */
   readonly rootDocumentPlan: RootDocumentPlan | null;
   /**
@@ -814,6 +816,10 @@ class ScanResult implements SoapScanResult {
 
   envelopeChunks(): Uint8Array[] | null {
     return this.#chunks === null ? null : this.#chunks.slice(0, this.#chunks.length);
+  }
+
+  envelopeSlice(start: number, end: number): Uint8Array[] | null {
+    return this.#chunks === null ? null : this.#chunks.slice(start, end);
   }
 
   get rootDocument(): Buffer | null {
