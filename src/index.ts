@@ -51,6 +51,29 @@ export {
 } from './xop/names.js';
 export type { SoapVersion } from './xop/names.js';
 
+export type {
+  AttachmentProperties, AttachmentReference, AttachmentMeta, AttachmentDocument, AttachmentBody, CacheWriter,
+  DocumentCache,
+} from './cache/types.js';
+export { MemoryCache, DEFAULT_MEMORY_CACHE_BYTES } from './cache/memory.js';
+export type { MemoryCacheOptions } from './cache/memory.js';
+export { FileCache } from './cache/file.js';
+export type { FileCacheOptions } from './cache/file.js';
+export { RedisCache, DEFAULT_REDIS_CHUNK_BYTES } from './cache/redis.js';
+export type { RedisCacheOptions, RedisClient } from './cache/redis.js';
+export { parseCacheSpec, openCache, describeCacheSpec, DEFAULT_CACHE_DIR, DEFAULT_CACHE_SPEC } from './cache/spec.js';
+export type { CacheSpec, OpenCacheOptions } from './cache/spec.js';
+export { DEFAULT_TTL_MS } from './cache/expiry.js';
+export type { ExpiryOptions } from './cache/expiry.js';
+export { StreamingDigest, streamMeasured } from './cache/digest.js';
+export type { Measured } from './cache/digest.js';
+
 export { compose, soapMediaType } from './send/compose.js';
 export type { ComposeOptions, ComposedMessage, ComposedPart, SendMode } from './send/compose.js';
 export type { AttachmentInput, AttachmentBody as SendAttachmentBody } from './send/attachments.js';
+export { send, DEFAULT_SEND_TIMEOUT_MS } from './send/client.js';
+export type { SendOptions, SendResult } from './send/client.js';
+export { parseSoapResponse } from './send/response.js';
+export type { SoapResponse, ResponseAttachment, ResponseOptions, HttpResponseLike } from './send/response.js';
+export { readResponseEnvelope } from './send/fault.js';
+export type { SoapFault, ResponseEnvelope } from './send/fault.js';

@@ -1,0 +1,474 @@
+/**
+ * RedisCache: attachment documents in Redis, for several servers sharing one
+ * cache. Uses node-redis (`redis` package).
+ *
+ * Keys (all of a root under one `{rootId}` hash tag, so a whole root lives in
+ * one Redis Cluster slot and the commit and delete scripts touch one slot):
+ *
+ * ```
+ * <prefix>{<rootId>}:m            hash: "~exp" → expiry (ms since the epoch, or "never");
+ *                                  <content key> → "<token> <document JSON>"   (what list/open trust)
+ * <prefix>{<rootId>}:b:<token>    hash: "0", "1", … → fixed-size chunks of one attachment's bytes
+ * ```
+ *
+ * - Streaming in: bytes are cut into `chunkBytes` chunks, each written with
+ *   HSET as soon as it is full, with at most `maxChunksInFlight` writes
+ *   outstanding — the Node heap holds at most that many chunks, whatever the
+ *   attachment size (Redis strings cap at 512 MB; chunked hashes do not).
+ * - Staging: a body key carries a staging TTL (refreshed on every chunk) and
+ *   is referenced by no meta hash until commit, so it is invisible and
+ *   vanishes by itself if this process dies mid-message.
+ * - Commit: one Lua script checks for duplicate Content-IDs and lost staging
+ *   keys, adds the documents to the meta hash and sets the TTL of the meta
+ *   hash and of every body key of the root — atomically.
+ * - Streaming out: open() returns a Readable that fetches one chunk per
+ *   `_read()` (HGET), so a slow reader slows the fetching.
+ * - Expiry: Redis expires the keys (`ttlMs`); sweep() additionally removes
+ *   roots whose recorded expiry has passed at a given time (SCAN; standalone
+ *   servers, or one node of a cluster).
+ * - Redis down or hung: commands fail fast (no offline queue; a socket
+ *   timeout of `commandTimeoutMs`) and surface as `ERR_CACHE_SINK_FAILED`.
+ *   A commit whose reply is lost may still have been applied by the server
+ *   (inherent to any remote store); everything else leaves nothing visible.
+ *
+ * @module
+ */
+
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createClient, RESP_TYPES } from 'redis';
+import { ErrorCodes, xopError } from '../errors.js';
+import { messageOf, sinkFailed, streamMeasured } from './digest.js';
+import { expiresAtFrom, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
+import { checkContentId, checkRootId, compareDocuments, findDocument, type CheckedMeta } from './keys.js';
+import type { AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache } from './types.js';
+import { closedError, makeDocument, notFound, StagingWriter, withTimes, type Staged } from './writer.js';
+
+/** A node-redis client as `createClient()` returns it. */
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** Default chunk size: 256 KiB. */
+export const DEFAULT_REDIS_CHUNK_BYTES = 256 * 1024;
+
+/** Options of {@link RedisCache}. */
+export interface RedisCacheOptions extends ExpiryOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /**
+   * An existing node-redis client to use instead of `url`. It is not closed
+   * by close(). Create it with `disableOfflineQueue: true` and a
+   * `socket.socketTimeout` so that a dead Redis fails fast.
+   */
+  client?: RedisClient;
+  /** Prefix of every key. Default `xopstream:`. */
+  keyPrefix?: string;
+  /** Size of the chunks bodies are stored in. Default 256 KiB. */
+  chunkBytes?: number;
+  /** Chunk writes outstanding per put (bounds memory at chunkBytes × this). Default 4. */
+  maxChunksInFlight?: number;
+  /** TTL of staged keys, refreshed on every chunk: how long an abandoned message lingers. Default one hour. */
+  stagingTtlMs?: number;
+  /** How long an operation waits for a connection. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Socket idle timeout while a reply is awaited (a hung server). Default 30000 ms. */
+  commandTimeoutMs?: number;
+}
+
+const TOKEN_HEX = 32;
+const EXPIRY_FIELD = '~exp';
+const NEVER = 'never';
+const DUPLICATE = 'XOPSTREAM_DUPLICATE';
+const STAGING_LOST = 'XOPSTREAM_STAGING_LOST';
+
+/**
+ * KEYS[1] meta hash; ARGV[1] body key base; ARGV[2] TTL ms ("0": none);
+ * ARGV[3] expiry value; then quads: content key, stored value, token, chunk count.
+ */
+const COMMIT_SCRIPT = `
+local meta, base, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2])
+for i = 4, #ARGV, 4 do
+  if redis.call('HEXISTS', meta, ARGV[i]) == 1 then return redis.error_reply('${DUPLICATE} ' .. ARGV[i]) end
+  local chunks = tonumber(ARGV[i + 3])
+  if chunks > 0 and redis.call('HLEN', base .. ARGV[i + 2]) ~= chunks then
+    return redis.error_reply('${STAGING_LOST} ' .. ARGV[i])
+  end
+end
+for i = 4, #ARGV, 4 do redis.call('HSET', meta, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', meta, '${EXPIRY_FIELD}', ARGV[3])
+local all = redis.call('HGETALL', meta)
+for i = 1, #all, 2 do
+  if all[i] ~= '${EXPIRY_FIELD}' then
+    local key = base .. string.sub(all[i + 1], 1, ${TOKEN_HEX})
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('PERSIST', key) end
+  end
+end
+if ttl > 0 then redis.call('PEXPIRE', meta, ttl) else redis.call('PERSIST', meta) end
+return 1
+`;
+
+/** KEYS[1] meta hash; ARGV[1] body key base. Returns 1 when the root existed. */
+const DELETE_SCRIPT = `
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then return 0 end
+for i = 1, #all, 2 do
+  if all[i] ~= '${EXPIRY_FIELD}' then redis.call('DEL', ARGV[1] .. string.sub(all[i + 1], 1, ${TOKEN_HEX})) end
+end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+interface BodyHandle {
+  token: string;
+  chunks: number;
+}
+
+interface StoredEntry {
+  doc: AttachmentDocument;
+  token: string;
+  /** How many chunks hold the body (0 for an empty attachment). */
+  chunks: number;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, `${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => '\\' + c);
+}
+
+/** A document cache in Redis (or Redis Cluster, through the `{rootId}` hash tag). */
+export class RedisCache implements DocumentCache {
+  readonly #client: RedisClient;
+  readonly #ownsClient: boolean;
+  readonly #prefix: string;
+  readonly #expiry: Expiry;
+  readonly #chunkBytes: number;
+  readonly #maxInFlight: number;
+  readonly #stagingTtlMs: number;
+  readonly #connectTimeoutMs: number;
+  #connecting: Promise<unknown> | undefined;
+  #lastError: unknown;
+  #closed = false;
+
+  constructor(options: RedisCacheOptions = {}) {
+    this.#expiry = resolveExpiry(options);
+    this.#prefix = options.keyPrefix ?? 'xopstream:';
+    if (/[{}]/.test(this.#prefix)) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT, 'keyPrefix must not contain { or } (they delimit the hash tag)');
+    }
+    this.#chunkBytes = positiveInteger(options.chunkBytes ?? DEFAULT_REDIS_CHUNK_BYTES, 'chunkBytes');
+    this.#maxInFlight = positiveInteger(options.maxChunksInFlight ?? 4, 'maxChunksInFlight');
+    this.#stagingTtlMs = positiveInteger(options.stagingTtlMs ?? 60 * 60 * 1000, 'stagingTtlMs');
+    this.#connectTimeoutMs = positiveInteger(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs');
+    const commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 30_000, 'commandTimeoutMs');
+    if (options.client !== undefined) {
+      this.#client = options.client;
+      this.#ownsClient = false;
+    } else {
+      this.#client = createClient({
+        url: options.url ?? 'redis://127.0.0.1:6379',
+        // Fail fast while disconnected instead of queueing writes in the heap until Redis returns.
+        disableOfflineQueue: true,
+        // Keeps an idle connection from tripping the socket timeout below.
+        pingInterval: Math.max(100, Math.floor(commandTimeoutMs / 3)),
+        socket: {
+          connectTimeout: this.#connectTimeoutMs,
+          socketTimeout: commandTimeoutMs,
+          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+        },
+      });
+      this.#ownsClient = true;
+    }
+    this.#client.on('error', (error: unknown) => {
+      this.#lastError = error; // reported with the next failing operation
+    });
+  }
+
+  /** @internal The key of a root's meta hash. */
+  metaKey(rootId: string): string {
+    return `${this.#prefix}{${rootId}}:m`;
+  }
+
+  /** @internal The prefix of a root's body keys. */
+  bodyBase(rootId: string): string {
+    return `${this.#prefix}{${rootId}}:b:`;
+  }
+
+  /** @internal A ready client, or `ERR_CACHE_SINK_FAILED` within connectTimeoutMs. */
+  async ready(): Promise<RedisClient> {
+    if (this.#closed) throw closedError('RedisCache');
+    const client = this.#client;
+    if (client.isReady) return client;
+    if (!client.isOpen && this.#ownsClient) {
+      this.#connecting ??= client.connect().catch((error: unknown) => {
+        this.#lastError = error;
+        this.#connecting = undefined;
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const onReady = new Promise<void>((resolve) => client.once('ready', resolve));
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#connectTimeoutMs);
+    });
+    await Promise.race([onReady, timeout]);
+    clearTimeout(timer);
+    if (client.isReady) return client;
+    throw xopError(ErrorCodes.CACHE_SINK_FAILED,
+      `Redis is not reachable${this.#lastError === undefined ? '' : ': ' + messageOf(this.#lastError)}`,
+      { status: 500, cause: this.#lastError });
+  }
+
+  async begin(rootId: string): Promise<CacheWriter> {
+    if (this.#closed) throw closedError('RedisCache');
+    return new RedisWriter(this, checkRootId(rootId));
+  }
+
+  async put(meta: AttachmentMeta, body: AttachmentBody): Promise<AttachmentDocument> {
+    const writer = await this.begin(meta?.properties?.wss_root_document_id);
+    await writer.put(meta, body);
+    const [doc] = await writer.commit();
+    return doc!;
+  }
+
+  async list(rootId: string): Promise<AttachmentDocument[]> {
+    const entries = await this.#entries(checkRootId(rootId));
+    return entries.map((e) => e.doc).sort(compareDocuments);
+  }
+
+  async open(rootId: string, contentId: string | number): Promise<Readable> {
+    checkRootId(rootId);
+    checkContentId(contentId);
+    const entries = await this.#entries(rootId);
+    const doc = findDocument(entries.map((e) => e.doc), contentId);
+    if (doc === undefined) throw notFound(rootId, contentId);
+    const entry = entries.find((e) => e.doc === doc)!;
+    return new RedisBodyStream(this, this.bodyBase(rootId) + entry.token, entry.chunks, rootId, contentId);
+  }
+
+  async delete(rootId: string): Promise<boolean> {
+    checkRootId(rootId);
+    const client = await this.ready();
+    try {
+      const deleted = await client.eval(DELETE_SCRIPT, { keys: [this.metaKey(rootId)], arguments: [this.bodyBase(rootId)] });
+      return deleted === 1;
+    } catch (error) {
+      throw sinkFailed(error, `Redis: cannot delete root ${rootId}`);
+    }
+  }
+
+  async sweep(now: number = this.#expiry.clock()): Promise<number> {
+    const client = await this.ready();
+    let removed = 0;
+    try {
+      const pattern = escapeGlob(this.#prefix) + '{*}:m';
+      for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+        for (const key of (Array.isArray(batch) ? batch : [batch]) as string[]) {
+          const exp = await client.hGet(key, EXPIRY_FIELD);
+          if (exp === null || exp === undefined || exp === NEVER || Number(exp) > now) continue;
+          const rootId = key.slice(this.#prefix.length + 1, -3);
+          const deleted = await client.eval(DELETE_SCRIPT, { keys: [key], arguments: [this.bodyBase(rootId)] });
+          if (deleted === 1) removed++;
+        }
+      }
+    } catch (error) {
+      throw sinkFailed(error, 'Redis: sweep failed');
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#ownsClient) return;
+    if (this.#client.isReady) {
+      await this.#client.close().catch(() => this.#client.destroy());
+    } else if (this.#client.isOpen) {
+      this.#client.destroy();
+    }
+  }
+
+  /** @internal Options the writer and the read stream need. */
+  get settings(): { chunkBytes: number; maxInFlight: number; stagingTtlMs: number; expiry: Expiry } {
+    return { chunkBytes: this.#chunkBytes, maxInFlight: this.#maxInFlight, stagingTtlMs: this.#stagingTtlMs,
+      expiry: this.#expiry };
+  }
+
+  async #entries(rootId: string): Promise<StoredEntry[]> {
+    const client = await this.ready();
+    let fields: Record<string, string>;
+    try {
+      fields = (await client.hGetAll(this.metaKey(rootId))) as Record<string, string>;
+    } catch (error) {
+      throw sinkFailed(error, `Redis: cannot read root ${rootId}`);
+    }
+    const exp = fields[EXPIRY_FIELD];
+    const expiresAt = exp === undefined || exp === NEVER ? null : Number(exp);
+    const out: StoredEntry[] = [];
+    for (const [field, value] of Object.entries(fields)) {
+      if (field === EXPIRY_FIELD) continue;
+      let stored: AttachmentDocument & { chunks: number };
+      try {
+        stored = JSON.parse(value.slice(TOKEN_HEX + 1)) as AttachmentDocument & { chunks: number };
+      } catch (error) {
+        throw sinkFailed(error, `Redis: corrupt metadata for root ${rootId}`);
+      }
+      out.push({ doc: withTimes(stored, stored.storedAt, expiresAt), token: value.slice(0, TOKEN_HEX),
+        chunks: stored.chunks });
+    }
+    return out;
+  }
+
+  /** @internal Commits staged attachments with the commit script. */
+  async publish(rootId: string, staged: Staged<BodyHandle>[]): Promise<AttachmentDocument[]> {
+    if (staged.length === 0) return [];
+    const client = await this.ready();
+    const now = this.#expiry.clock();
+    const ttl = this.#expiry.ttlMs;
+    const expiresAt = expiresAtFrom(now, ttl);
+    const docs = staged.map((s) => withTimes(s.doc, now, expiresAt));
+    const args = [this.bodyBase(rootId), String(ttl ?? 0), expiresAt === null ? NEVER : String(expiresAt)];
+    staged.forEach((s, i) => {
+      const stored = { ...docs[i]!, expiresAt: undefined, chunks: s.handle.chunks };
+      args.push(s.key, `${s.handle.token} ${JSON.stringify(stored)}`, s.handle.token, String(s.handle.chunks));
+    });
+    try {
+      await client.eval(COMMIT_SCRIPT, { keys: [this.metaKey(rootId)], arguments: args });
+    } catch (error) {
+      const text = messageOf(error);
+      if (text.includes(DUPLICATE)) {
+        throw xopError(ErrorCodes.CACHE_BAD_KEY, `a content id is already stored under root ${rootId}`,
+          { status: 400, cause: error });
+      }
+      if (text.includes(STAGING_LOST)) {
+        throw xopError(ErrorCodes.CACHE_SINK_FAILED,
+          `staged bytes expired or were evicted before commit (stagingTtlMs, maxmemory-policy?)`, { status: 500, cause: error });
+      }
+      throw sinkFailed(error, `Redis: cannot commit root ${rootId}`);
+    }
+    return docs;
+  }
+
+  /** @internal Best-effort removal of staged body keys (their staging TTL removes them otherwise). */
+  async discardKeys(keys: string[]): Promise<void> {
+    if (keys.length === 0 || this.#closed || !this.#client.isReady) return;
+    await this.#client.del(keys).catch(() => undefined);
+  }
+
+  /** @internal Fetches one chunk as a Buffer (null when the key or chunk is gone). */
+  async fetchChunk(key: string, index: number): Promise<Buffer | null> {
+    const client = await this.ready();
+    const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    return (await binary.hGet(key, String(index))) ?? null;
+  }
+}
+
+class RedisWriter extends StagingWriter<BodyHandle> {
+  readonly #cache: RedisCache;
+
+  constructor(cache: RedisCache, rootId: string) {
+    super(rootId);
+    this.#cache = cache;
+  }
+
+  protected async stage(meta: CheckedMeta, key: string, body: AttachmentBody, signal: AbortSignal): Promise<Staged<BodyHandle>> {
+    const { chunkBytes, maxInFlight, stagingTtlMs, expiry } = this.#cache.settings;
+    const client = await this.#cache.ready();
+    const token = randomBytes(TOKEN_HEX / 2).toString('hex');
+    const bodyKey = this.#cache.bodyBase(this.rootId) + token;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let chunks = 0;
+    let chunk = Buffer.allocUnsafe(chunkBytes);
+    let fill = 0;
+    const send = (bytes: Buffer): void => {
+      const index = chunks++;
+      const write: Promise<void> = client.multi().hSet(bodyKey, String(index), bytes).pExpire(bodyKey, stagingTtlMs).exec()
+        .then(() => undefined, (error: unknown) => {
+          failure ??= error;
+        })
+        .finally(() => inFlight.delete(write));
+      inFlight.add(write);
+    };
+    const check = (): void => {
+      if (failure !== undefined) throw sinkFailed(failure, 'Redis: cannot store an attachment chunk');
+    };
+    try {
+      const measured = await streamMeasured(body, async (view) => {
+        check();
+        for (let at = 0; at < view.byteLength;) {
+          const n = Math.min(chunkBytes - fill, view.byteLength - at);
+          // Copy: chunks have a fixed size, and node-redis keeps the buffer until it reaches the socket.
+          chunk.set(view.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill === chunkBytes) {
+            send(chunk);
+            chunk = Buffer.allocUnsafe(chunkBytes);
+            fill = 0;
+            while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+            check();
+          }
+        }
+      }, signal);
+      if (fill > 0) send(chunk.subarray(0, fill)); // this chunk buffer is never reused: no copy
+      await Promise.all(inFlight);
+      check();
+      const now = expiry.clock();
+      const doc = makeDocument(meta, measured, now, expiresAtFrom(now, expiry.ttlMs));
+      return { key, doc, handle: { token, chunks } };
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      await this.#cache.discardKeys([bodyKey]);
+      throw error;
+    }
+  }
+
+  protected publish(staged: Staged<BodyHandle>[]): Promise<AttachmentDocument[]> {
+    return this.#cache.publish(this.rootId, staged);
+  }
+
+  protected async discard(staged: Staged<BodyHandle>[]): Promise<void> {
+    const base = this.#cache.bodyBase(this.rootId);
+    await this.#cache.discardKeys(staged.filter((s) => s.handle.chunks > 0).map((s) => base + s.handle.token));
+    staged.length = 0;
+  }
+}
+
+/** Streams one attachment out of Redis, one HGET per `_read()`. */
+class RedisBodyStream extends Readable {
+  readonly #cache: RedisCache;
+  readonly #key: string;
+  readonly #chunks: number;
+  readonly #rootId: string;
+  readonly #contentId: string | number;
+  #next = 0;
+
+  constructor(cache: RedisCache, key: string, chunks: number, rootId: string, contentId: string | number) {
+    super({ highWaterMark: cache.settings.chunkBytes });
+    this.#cache = cache;
+    this.#key = key;
+    this.#chunks = chunks;
+    this.#rootId = rootId;
+    this.#contentId = contentId;
+  }
+
+  override _read(): void {
+    if (this.#next >= this.#chunks) {
+      this.push(null);
+      return;
+    }
+    const index = this.#next++;
+    this.#cache.fetchChunk(this.#key, index).then((bytes) => {
+      if (bytes === null) {
+        // Deleted or expired while being read.
+        this.destroy(notFound(this.#rootId, this.#contentId));
+        return;
+      }
+      this.push(bytes);
+    }, (error: unknown) => this.destroy(sinkFailed(error, 'Redis: cannot read an attachment chunk')));
+  }
+}
