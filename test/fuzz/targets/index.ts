@@ -32,7 +32,7 @@ export function dicerComparable(input: FuzzInput, outcome: Outcome): string | nu
   if (!outcome.ok || outcome.parts.length === 0) return null;
   if (input.options.decode !== false || input.options.allowMissingCloseDelimiter === true) return null;
   const boundary = boundaryOfInput(input);
-  if (boundary === null) return null;
+  if (boundary === null || !/^\s*multipart\//i.test(input.contentType)) return null; // single-part XML ignores the boundary
   const bytes = input.bytes;
   const needle = Buffer.from('--' + boundary, 'latin1');
   let closed = false;
@@ -55,6 +55,13 @@ export function dicerComparable(input: FuzzInput, outcome: Outcome): string | nu
     for (let k = next; k < blockEnd; k++) {
       if (bytes[k] === 0x0a && bytes[k - 1] !== 0x0d) return null;
       if (bytes[k] === 0x0d && bytes[k + 1] !== 0x0a) return null;
+    }
+    // Every line a header field (token name, colon) or a continuation of one: a line that is
+    // not makes ours start the body there (missing separator), which dicer does not do.
+    const lines = bytes.subarray(next + 2, blockEnd).toString('latin1').split('\r\n').filter((l) => l !== '');
+    for (let k = 0; k < lines.length; k++) {
+      const continuation = k > 0 && /^[ \t]/.test(lines[k]!);
+      if (!continuation && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:/.test(lines[k]!)) return null;
     }
   }
   // dicer pushes a CRLF before the first byte; a message starting with CRLF "--boundary" is ambiguous to it.
