@@ -145,11 +145,12 @@ export class XmlByteDecoder {
   #flushProlog(atEnd: boolean): void {
     const prolog = this.#prolog!;
     let declEnd = -1;
-    if (prolog.startsWith('<?xml') && (prolog.length > 5 || atEnd)) {
+    // '<?xml' then whitespace starts a declaration ('<?xml-stylesheet' is a PI).
+    if (prolog.length >= 6 && prolog.startsWith('<?xml') && /\s/.test(prolog[5]!)) {
       const close = prolog.indexOf('?>');
       if (close >= 0) declEnd = close + 2;
       else if (!atEnd && prolog.length < SNIFF_LIMIT) return; // wait for the rest of the declaration
-    } else if (!atEnd && prolog.length < 5 && '<?xml'.startsWith(prolog)) {
+    } else if (!atEnd && prolog.length < 6 && '<?xml'.startsWith(prolog.slice(0, 5))) {
       return; // could still become a declaration
     }
     this.#prolog = null;

@@ -57,3 +57,12 @@ export function escapeAttribute(value: string): string {
   return value.replace(/[&<"\t\n\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '"' ? '&quot;' : `&#${c.charCodeAt(0)};`);
 }
+
+/** The value of an element's `xmime:contentType` attribute (whatever its prefix), or null. */
+export function xmimeContentType(tag: { attributes: Record<string, { uri: string; local: string; value: string }> }): string | null {
+  for (const name in tag.attributes) {
+    const attribute = tag.attributes[name]!;
+    if (attribute.local === 'contentType' && attribute.uri === XMIME_NAMESPACE) return attribute.value;
+  }
+  return null;
+}

@@ -24,7 +24,7 @@ import { DEFAULT_BASE64_PIECE, canonicalBase64Length, decodeBase64Pieces } from 
 import { cidUrlOf } from './cid.js';
 import { XmlByteDecoder } from './decoder.js';
 import { resolveXmlLimits, type XmlLimits } from './limits.js';
-import { XMIME_NAMESPACE, XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace } from './names.js';
+import { XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace, xmimeContentType } from './names.js';
 import { PositionMap } from './positions.js';
 
 /** An element that could be optimized, as {@link OptimizeOptions.select} sees it. */
@@ -164,13 +164,13 @@ export function optimize(xml: Uint8Array | string, options: OptimizeOptions = {}
     if (contentEnd - contentStart < 4) return;
     const size = canonicalBase64Length(bytes, contentStart, contentEnd);
     if (size < 0 || size < threshold || size === 0) return;
-    const xmime = tag.attributes['contentType'];
+    const xmime = xmimeContentType(tag);
     let path = '';
     for (const f of frames) path += '/' + f.tag.name;
     path += '/' + tag.name;
     const candidate: OptimizeCandidate = {
       element: clarkName(tag.uri, tag.local), qname: tag.name, path,
-      contentType: xmime !== undefined && xmime.uri === XMIME_NAMESPACE ? xmime.value : null, size,
+      contentType: xmime, size,
     };
     if (options.select !== undefined && !options.select(candidate)) return;
     found.push({ contentStart, contentEnd, candidate });

@@ -48,7 +48,7 @@ export class PositionMap {
       const lt = old.lastIndexOf('<');
       if (lt >= 0) {
         this.#lastLtChar = this.#charStart + lt;
-        this.#lastLtByte = this.#byteOfIndex(lt);
+        this.#lastLtByte = this.#byteStart + this.#byteOfIndex(lt);
       }
     }
     this.#charStart += old.length;

@@ -35,7 +35,7 @@ import { XmlByteDecoder } from './decoder.js';
 import { resolveXmlLimits, type XmlLimits } from './limits.js';
 import { describeRootMediaType, type ContentTypeInput, type RootMediaType } from './media-type.js';
 import {
-  XMIME_NAMESPACE, XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace, type SoapVersion,
+  XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace, xmimeContentType, type SoapVersion,
 } from './names.js';
 import { PositionMap } from './positions.js';
 import { ChunkList } from './chunk-list.js';
@@ -225,6 +225,8 @@ const TEXT_STATE: unknown = (() => {
 })();
 
 const NCNAME_PREFIX = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** A whole text that is a `cid:` URL (a URI has no whitespace). */
+const SWAREF_TEXT = /^cid:\S+$/i;
 
 function isXmlWhitespace(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -458,8 +460,7 @@ export class SoapScanner {
       return;
     }
     const trimmed = text.trim();
-    frame.swaText = first && frame.children === 0 && trimmed.length > 4 && trimmed.slice(0, 4).toLowerCase() === 'cid:'
-      ? trimmed : null;
+    frame.swaText = first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
     if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth > this.#bodyDepth && trimmed.length <= 256) {
       this.#noteQNameValue(trimmed); // e.g. <faultcode>soapenv:Server</faultcode>
     }
@@ -653,10 +654,10 @@ export class SoapScanner {
     const pending = frame.include;
     if (pending !== null) {
       const contentEnd = map.ltByteBefore(position);
-      const xmime = tag.attributes['contentType'];
+      const xmime = xmimeContentType(tag);
       this.#includes.push({
         href: pending.href, cid: pending.cid, element: clarkName(tag.uri, tag.local), qname: tag.name,
-        path: this.#path(), contentType: xmime !== undefined && xmime.uri === XMIME_NAMESPACE ? xmime.value : null,
+        path: this.#path(), contentType: xmime,
         offset: pending.offset, contentStart: pending.contentStart, contentEnd,
       });
     } else if (frame.swaText !== null && frame.children === 0 && !frame.isInclude) {
@@ -745,11 +746,12 @@ export class SoapScanner {
       scope = this.#envelopeScope;
       own = this.#bodyOwnNs;
       element = this.#bodyClark;
-      for (const prefix of this.#bodyTagPrefixes) this.#usedPrefixes.add(prefix);
     }
+    // The Body's own prefixes first when the Body is the document element, then the payload's in order of use.
+    const used = count === 1 ? this.#usedPrefixes : new Set([...this.#bodyTagPrefixes, ...this.#usedPrefixes]);
     const redeclared: Record<string, string> = {};
     let insert = '';
-    for (const prefix of this.#usedPrefixes) {
+    for (const prefix of used) {
       if (prefix === 'xml' || Object.prototype.hasOwnProperty.call(own, prefix)) continue;
       const uri = scope[prefix];
       if (uri === undefined || (prefix === '' && uri === '')) continue;
