@@ -43,7 +43,9 @@ import { planCacheAttachments, planDirectAttachments, type AttachmentInput, type
 import { generateBoundary } from './boundary.js';
 import { checkContentId, cidUrl, contentIdOfUrl, generateContentId } from './cid.js';
 import { rewriteCidReferences } from './references.js';
-import { scanRootXml, wrapInEnvelope, type SoapVersion } from './root-xml.js';
+import { scanRootXml, wrapInEnvelope } from './root-xml.js';
+import { mediaTypeOfSoapVersion, type SoapVersion } from '../xop/names.js';
+import { optimize, type OptimizeOptions } from '../xop/optimize.js';
 
 /** How attachments travel: SwA (`multipart/related` with the SOAP part as root) or MTOM/XOP. */
 export type SendMode = 'swa' | 'mtom';
@@ -74,6 +76,16 @@ export interface ComposeOptions {
   rootContentId?: string;
   /** Boundary to use instead of a random one (reproducible fixtures). Checked against RFC 2046. */
   boundary?: string;
+  /**
+   * MTOM only: move large inline base64Binary content (canonical lexical form,
+   * inside the SOAP Body) out into binary parts referenced by `xop:Include`
+   * (`optimize` of the XOP layer). `true` uses its defaults (threshold 1024
+   * decoded bytes); an object passes options (`threshold`, `select`,
+   * `contentType`, `limits`). The binary parts come right after the root, in
+   * document order, before the other attachments; each decodes its base64
+   * piece by piece as the body is read.
+   */
+  optimize?: boolean | OptimizeOptions;
 }
 
 /** One attachment part of a composed message. */
@@ -112,7 +124,7 @@ const CRLF = '\r\n';
 
 /** The SOAP media type of a version (SOAP 1.1 §6.1.1; RFC 3902). */
 export function soapMediaType(version: SoapVersion): string {
-  return version === '1.1' ? 'text/xml' : 'application/soap+xml';
+  return mediaTypeOfSoapVersion(version);
 }
 
 /** Checks a SOAP action: a URI, so no quotes, backslashes, controls or non-ASCII. */
@@ -248,12 +260,33 @@ export async function compose(options: ComposeOptions): Promise<ComposedMessage>
   else if (root.originalUtf8 !== null && !rewritten) rootBytes = root.originalUtf8;
   else rootBytes = Buffer.from(xmlText, 'utf8');
 
+  let rootChunks: readonly Uint8Array[] = [rootBytes];
+  let rootLength = rootBytes.length;
+  if (options.optimize !== undefined && options.optimize !== false) {
+    if (mode !== 'mtom') throw xopError(ErrorCodes.BAD_ARGUMENT, 'optimize makes XOP parts: it needs mode \'mtom\'');
+    const optimized = optimize(rootBytes, {
+      contentId: (i) => generateContentId(`xop${i + 1}`),
+      ...(options.optimize === true ? {} : options.optimize),
+    });
+    rootChunks = optimized.root;
+    rootLength = optimized.rootLength;
+    const xopParts: PlannedAttachment[] = optimized.parts.map((part) => ({
+      contentId: checkContentId(part.contentId), contentType: part.contentType, size: part.size, replacesIndex: null,
+      replayable: true, origin: `optimized ${part.element}`, open: async () => part.body(),
+    }));
+    for (const part of xopParts) {
+      if (seen.has(part.contentId)) throw xopError(ErrorCodes.BAD_ARGUMENT, `two parts have the Content-ID <${part.contentId}>`);
+      seen.add(part.contentId);
+    }
+    planned.unshift(...xopParts);
+  }
+
   const types = messageContentTypes(mode, version, action, rootContentId, boundary);
   const head = Buffer.from(`--${boundary}${CRLF}${partHeaderBlock(rootContentId, types.root)}`, 'latin1');
   const partHeads = planned.map((p) => Buffer.from(`${CRLF}--${boundary}${CRLF}${partHeaderBlock(p.contentId, p.contentType)}`, 'latin1'));
   const tail = Buffer.from(`${CRLF}--${boundary}--${CRLF}`, 'latin1');
 
-  let contentLength: number | null = head.length + rootBytes.length + tail.length;
+  let contentLength: number | null = head.length + rootLength + tail.length;
   for (let i = 0; i < planned.length; i++) {
     const size = planned[i]!.size;
     contentLength = size === null || contentLength === null ? null : contentLength + partHeads[i]!.length + size;
@@ -264,7 +297,7 @@ export async function compose(options: ComposeOptions): Promise<ComposedMessage>
   if (contentLength !== null) headers['Content-Length'] = String(contentLength);
 
   const replayable = planned.every((p) => p.replayable);
-  const makeBody = (): Readable => Readable.from(generateMessage(head, rootBytes, planned, partHeads, tail), {
+  const makeBody = (): Readable => Readable.from(generateMessage(head, rootChunks, planned, partHeads, tail), {
     objectMode: false,
     highWaterMark: 64 * 1024,
   });
@@ -280,10 +313,10 @@ export async function compose(options: ComposeOptions): Promise<ComposedMessage>
 }
 
 /** Yields the message: framing buffers, the root bytes, then each attachment's chunks as they come. */
-async function* generateMessage(head: Buffer, rootBytes: Uint8Array, planned: readonly PlannedAttachment[],
+async function* generateMessage(head: Buffer, rootChunks: readonly Uint8Array[], planned: readonly PlannedAttachment[],
   partHeads: readonly Buffer[], tail: Buffer): AsyncGenerator<Uint8Array, void, undefined> {
   yield head;
-  if (rootBytes.length > 0) yield rootBytes;
+  for (const chunk of rootChunks) if (chunk.length > 0) yield chunk;
   for (let i = 0; i < planned.length; i++) {
     const part = planned[i]!;
     yield partHeads[i]!;

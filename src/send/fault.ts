@@ -14,7 +14,7 @@
 
 import { SaxesParser } from 'saxes';
 import { ErrorCodes, xopError } from '../errors.js';
-import { SOAP11_ENVELOPE_NS, SOAP12_ENVELOPE_NS, type SoapVersion } from './root-xml.js';
+import { soapVersionOfNamespace, type SoapVersion } from '../xop/names.js';
 
 /** A SOAP Fault as received. */
 export interface SoapFault {
@@ -77,8 +77,8 @@ export function readResponseEnvelope(xml: string): ResponseEnvelope | null {
     const depth = stack.length; // depth of this element, Envelope = 0
     stack.push({ uri: tag.uri, local: tag.local });
     if (depth === 0) {
-      if (tag.local === 'Envelope' && (tag.uri === SOAP11_ENVELOPE_NS || tag.uri === SOAP12_ENVELOPE_NS)) {
-        version = tag.uri === SOAP11_ENVELOPE_NS ? '1.1' : '1.2';
+      if (tag.local === 'Envelope') {
+        version = soapVersionOfNamespace(tag.uri);
         envNs = tag.uri;
       }
       return;

@@ -18,7 +18,7 @@ import { isXmlMediaType, parseContentType } from '../mime/content-type.js';
 import type { MimeLimits } from '../mime/limits.js';
 import { parseMultipart, type MultipartPart } from '../mime/stream.js';
 import { readResponseEnvelope, type SoapFault } from './fault.js';
-import type { SoapVersion } from './root-xml.js';
+import type { SoapVersion } from '../xop/names.js';
 
 /** The HTTP response as the parser needs it. */
 export interface HttpResponseLike {

@@ -18,21 +18,9 @@
 
 import { SaxesParser } from 'saxes';
 import { ErrorCodes, xopError } from '../errors.js';
+import { XOP_NAMESPACE, namespaceOfSoapVersion, soapVersionOfNamespace, type SoapVersion } from '../xop/names.js';
 
-/** SOAP version of a composed message. */
-export type SoapVersion = '1.1' | '1.2';
-
-/** Envelope namespace of SOAP 1.1. */
-export const SOAP11_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-/** Envelope namespace of SOAP 1.2. */
-export const SOAP12_ENVELOPE_NS = 'http://www.w3.org/2003/05/soap-envelope';
-/** Namespace of `xop:Include` (W3C XOP 1.0 §3). */
-export const XOP_INCLUDE_NS = 'http://www.w3.org/2004/08/xop/include';
-
-/** The Envelope namespace of a SOAP version. */
-export function envelopeNamespace(version: SoapVersion): string {
-  return version === '1.1' ? SOAP11_ENVELOPE_NS : SOAP12_ENVELOPE_NS;
-}
+export type { SoapVersion };
 
 /** What the scan of the caller's XML found. */
 export interface RootXml {
@@ -147,15 +135,14 @@ function scanWithSaxes(text: string, offsetBase: number): SaxScan {
     if (depth === 0) {
       scan.topLevelElements++;
       if (scan.topLevelElements === 1 && tag.local === 'Envelope') {
-        if (tag.uri === SOAP11_ENVELOPE_NS) scan.envelopeVersion = '1.1';
-        else if (tag.uri === SOAP12_ENVELOPE_NS) scan.envelopeVersion = '1.2';
+        scan.envelopeVersion = soapVersionOfNamespace(tag.uri);
         if (scan.envelopeVersion !== null) envelopeNs = tag.uri;
       }
     } else if (depth === 1 && envelopeNs !== null && scan.topLevelElements === 1 &&
                tag.local === 'Body' && tag.uri === envelopeNs) {
       scan.envelopeHasBody = true;
     }
-    if (tag.local === 'Include' && tag.uri === XOP_INCLUDE_NS) {
+    if (tag.local === 'Include' && tag.uri === XOP_NAMESPACE) {
       const href = tag.attributes['href'];
       if (href === undefined) {
         failure = xopError(ErrorCodes.XOP_BAD_INCLUDE, 'an xop:Include has no href attribute',
@@ -196,6 +183,6 @@ const WRAP_PREFIX: Record<SoapVersion, string> = { '1.1': 'soapenv', '1.2': 'env
  */
 export function wrapInEnvelope(payload: string, version: SoapVersion): string {
   const p = WRAP_PREFIX[version];
-  return `<?xml version="1.0" encoding="UTF-8"?><${p}:Envelope xmlns:${p}="${envelopeNamespace(version)}">` +
+  return `<?xml version="1.0" encoding="UTF-8"?><${p}:Envelope xmlns:${p}="${namespaceOfSoapVersion(version)}">` +
     `<${p}:Body>${payload}</${p}:Body></${p}:Envelope>`;
 }
