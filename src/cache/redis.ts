@@ -26,6 +26,8 @@
  * - Expiry: Redis expires the keys (`ttlMs`); sweep() additionally removes
  *   roots whose recorded expiry has passed at a given time (SCAN; standalone
  *   servers, or one node of a cluster).
+ * - The `redis` package is loaded on first use, so importing xopstream does
+ *   not load a Redis client.
  * - Redis down or hung: commands fail fast (no offline queue; a socket
  *   timeout of `commandTimeoutMs`) and surface as `ERR_CACHE_SINK_FAILED`.
  *   A commit whose reply is lost may still have been applied by the server
@@ -36,7 +38,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createClient, RESP_TYPES } from 'redis';
+import type { RedisClientType } from 'redis';
 import { ErrorCodes, xopError } from '../errors.js';
 import { messageOf, sinkFailed, streamMeasured } from './digest.js';
 import { expiresAtFrom, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
@@ -44,8 +46,13 @@ import { checkContentId, checkRootId, compareDocuments, findDocument, type Check
 import type { AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache } from './types.js';
 import { closedError, makeDocument, notFound, StagingWriter, withTimes, type Staged } from './writer.js';
 
-/** A node-redis client as `createClient()` returns it. */
-export type RedisClient = ReturnType<typeof createClient>;
+/**
+ * A node-redis client (`createClient()` from the `redis` package), whatever
+ * its modules, scripts, RESP version and type mapping: the cache only uses
+ * core commands and sets its own type mapping where it needs one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RedisClient = RedisClientType<any, any, any, any, any>;
 
 /** Default chunk size: 256 KiB. */
 export const DEFAULT_REDIS_CHUNK_BYTES = 256 * 1024;
@@ -142,8 +149,11 @@ function escapeGlob(text: string): string {
 
 /** A document cache in Redis (or Redis Cluster, through the `{rootId}` hash tag). */
 export class RedisCache implements DocumentCache {
-  readonly #client: RedisClient;
+  #client: RedisClient | undefined;
+  #binary: RedisClient | undefined;
   readonly #ownsClient: boolean;
+  readonly #url: string;
+  readonly #commandTimeoutMs: number;
   readonly #prefix: string;
   readonly #expiry: Expiry;
   readonly #chunkBytes: number;
@@ -151,6 +161,7 @@ export class RedisCache implements DocumentCache {
   readonly #stagingTtlMs: number;
   readonly #connectTimeoutMs: number;
   #connecting: Promise<unknown> | undefined;
+  #waiting: Promise<void> | undefined;
   #lastError: unknown;
   #closed = false;
 
@@ -164,28 +175,34 @@ export class RedisCache implements DocumentCache {
     this.#maxInFlight = positiveInteger(options.maxChunksInFlight ?? 4, 'maxChunksInFlight');
     this.#stagingTtlMs = positiveInteger(options.stagingTtlMs ?? 60 * 60 * 1000, 'stagingTtlMs');
     this.#connectTimeoutMs = positiveInteger(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs');
-    const commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 30_000, 'commandTimeoutMs');
-    if (options.client !== undefined) {
-      this.#client = options.client;
-      this.#ownsClient = false;
-    } else {
-      this.#client = createClient({
-        url: options.url ?? 'redis://127.0.0.1:6379',
-        // Fail fast while disconnected instead of queueing writes in the heap until Redis returns.
-        disableOfflineQueue: true,
-        // Keeps an idle connection from tripping the socket timeout below.
-        pingInterval: Math.max(100, Math.floor(commandTimeoutMs / 3)),
-        socket: {
-          connectTimeout: this.#connectTimeoutMs,
-          socketTimeout: commandTimeoutMs,
-          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-        },
-      });
-      this.#ownsClient = true;
-    }
-    this.#client.on('error', (error: unknown) => {
+    this.#commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 30_000, 'commandTimeoutMs');
+    this.#url = options.url ?? 'redis://127.0.0.1:6379';
+    this.#ownsClient = options.client === undefined;
+    if (options.client !== undefined) this.#adopt(options.client);
+  }
+
+  #adopt(client: RedisClient): RedisClient {
+    this.#client = client;
+    client.on('error', (error: unknown) => {
       this.#lastError = error; // reported with the next failing operation
     });
+    return client;
+  }
+
+  async #createClient(): Promise<RedisClient> {
+    const { createClient } = await import('redis');
+    return this.#client ?? this.#adopt(createClient({
+      url: this.#url,
+      // Fail fast while disconnected instead of queueing writes in the heap until Redis returns.
+      disableOfflineQueue: true,
+      // Keeps an idle connection from tripping the socket timeout below.
+      pingInterval: Math.max(100, Math.floor(this.#commandTimeoutMs / 3)),
+      socket: {
+        connectTimeout: this.#connectTimeoutMs,
+        socketTimeout: this.#commandTimeoutMs,
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+      },
+    }));
   }
 
   /** @internal The key of a root's meta hash. */
@@ -201,7 +218,7 @@ export class RedisCache implements DocumentCache {
   /** @internal A ready client, or `ERR_CACHE_SINK_FAILED` within connectTimeoutMs. */
   async ready(): Promise<RedisClient> {
     if (this.#closed) throw closedError('RedisCache');
-    const client = this.#client;
+    const client = this.#client ?? (await this.#createClient());
     if (client.isReady) return client;
     if (!client.isOpen && this.#ownsClient) {
       this.#connecting ??= client.connect().catch((error: unknown) => {
@@ -209,13 +226,18 @@ export class RedisCache implements DocumentCache {
         this.#connecting = undefined;
       });
     }
-    let timer: NodeJS.Timeout | undefined;
-    const onReady = new Promise<void>((resolve) => client.once('ready', resolve));
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#connectTimeoutMs);
+    // Concurrent callers share one wait (one 'ready' listener, one timer).
+    this.#waiting ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        this.#waiting = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#connectTimeoutMs);
+      client.once('ready', done);
     });
-    await Promise.race([onReady, timeout]);
-    clearTimeout(timer);
+    await this.#waiting;
     if (client.isReady) return client;
     throw xopError(ErrorCodes.CACHE_SINK_FAILED,
       `Redis is not reachable${this.#lastError === undefined ? '' : ': ' + messageOf(this.#lastError)}`,
@@ -283,11 +305,12 @@ export class RedisCache implements DocumentCache {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#ownsClient) return;
-    if (this.#client.isReady) {
-      await this.#client.close().catch(() => this.#client.destroy());
-    } else if (this.#client.isOpen) {
-      this.#client.destroy();
+    const client = this.#client;
+    if (!this.#ownsClient || client === undefined) return;
+    if (client.isReady) {
+      await client.close().catch(() => client.destroy());
+    } else if (client.isOpen) {
+      client.destroy();
     }
   }
 
@@ -354,15 +377,19 @@ export class RedisCache implements DocumentCache {
 
   /** @internal Best-effort removal of staged body keys (their staging TTL removes them otherwise). */
   async discardKeys(keys: string[]): Promise<void> {
-    if (keys.length === 0 || this.#closed || !this.#client.isReady) return;
-    await this.#client.del(keys).catch(() => undefined);
+    const client = this.#client;
+    if (keys.length === 0 || this.#closed || client === undefined || !client.isReady) return;
+    await client.del(keys).catch(() => undefined);
   }
 
   /** @internal Fetches one chunk as a Buffer (null when the key or chunk is gone). */
   async fetchChunk(key: string, index: number): Promise<Buffer | null> {
     const client = await this.ready();
-    const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-    return (await binary.hGet(key, String(index))) ?? null;
+    if (this.#binary === undefined) {
+      const { RESP_TYPES } = await import('redis');
+      this.#binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as RedisClient;
+    }
+    return ((await this.#binary.hGet(key, String(index))) as unknown as Buffer | null) ?? null;
   }
 }
 
