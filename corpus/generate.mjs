@@ -7,6 +7,8 @@
 // parser makes of it, so the tests that read them can fail.
 //
 // expected.json:
+//   generatedBy      "corpus/generate.mjs" (the tests pick the MIME cases by it; re-running
+//                    the script replaces exactly those and leaves other fixtures alone)
 //   description      what the case shows
 //   contentType      the Content-Type header to parse with
 //   options          parseMultipart options (limits, allowMissingCloseDelimiter, requireStart, decode)
@@ -101,8 +103,9 @@ function expectParts(parts, root = 0) {
 }
 
 const cases = [];
+const GENERATED_BY = 'corpus/generate.mjs';
 function add(name, description, message, contentType, expected, options = {}) {
-  cases.push({ name, message: bytes(message), expected: { description, contentType, options, ...expected } });
+  cases.push({ name, message: bytes(message), expected: { generatedBy: GENERATED_BY, description, contentType, options, ...expected } });
 }
 function ok(name, description, boundary, parts, framing = {}, extra = {}) {
   const message = framing.message ?? multipart(boundary, parts, framing);
@@ -397,8 +400,10 @@ fail('empty-message', 'an empty body', bytes(''), `multipart/related; boundary=$
 // --- write -----------------------------------------------------------------------------
 
 const root = here;
+// Remove the cases this script wrote before (other fixtures in corpus/ are not ours to touch).
 for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-  if (entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'expected.json'))) {
+  const file = path.join(root, entry.name, 'expected.json');
+  if (entry.isDirectory() && fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')).generatedBy === GENERATED_BY) {
     fs.rmSync(path.join(root, entry.name), { recursive: true });
   }
 }

@@ -36,8 +36,13 @@ interface Expected {
   pushError?: { code: string; offset: number | null };
 }
 
+/** The MIME cases: the corpus/ folders corpus/generate.mjs wrote (others hold other layers' fixtures). */
 const cases = fs.readdirSync(ownCorpusDir, { withFileTypes: true })
-  .filter((e) => e.isDirectory() && fs.existsSync(path.join(ownCorpusDir, e.name, 'expected.json')))
+  .filter((e) => {
+    const file = path.join(ownCorpusDir, e.name, 'expected.json');
+    return e.isDirectory() && fs.existsSync(file) && fs.existsSync(path.join(ownCorpusDir, e.name, 'message.bin')) &&
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { generatedBy?: string }).generatedBy === 'corpus/generate.mjs';
+  })
   .map((e) => e.name)
   .sort();
 

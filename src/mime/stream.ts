@@ -173,14 +173,33 @@ class EventPump {
 
   /** The next event, or null at the end of the message. */
   async next(): Promise<Event | null> {
+    for (;;) {
+      const event = this.shift();
+      if (event !== undefined) return event;
+      if (!(await this.fill())) return null;
+    }
+  }
+
+  /**
+   * The next event of the chunk already parsed, without waiting; undefined
+   * when the next chunk must be pulled first ({@link fill}). The hot path:
+   * one await per chunk instead of one per event.
+   */
+  shift(): Event | undefined {
+    return this.#next < this.#events.length ? this.#events[this.#next++] : undefined;
+  }
+
+  /** Pulls and parses the next chunk; false at the end of the message. */
+  async fill(): Promise<boolean> {
     while (this.#next >= this.#events.length) {
       if (this.#failed !== null) throw this.#failed;
-      if (this.#sourceDone) return null;
-      this.#events = [];
+      if (this.#sourceDone) return false;
+      // Reuse the array: the consumer has taken every event of the previous chunk.
+      this.#events.length = 0;
       this.#next = 0;
       await this.#pull();
     }
-    return this.#events[this.#next++]!;
+    return true;
   }
 
   async #pull(): Promise<void> {
@@ -296,9 +315,13 @@ class StreamedPart implements MultipartPart {
     if (this.reading) throw xopError(ErrorCodes.PARSER_STATE, `part ${this.index} body is already being read`);
     this.reading = true;
     const decoder = this.#decoder;
+    const pump = this.#pump;
     while (!this.ended) {
-      const event = await this.#pump.next();
-      if (event === null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+      const event = pump.shift();
+      if (event === undefined) {
+        if (!(await pump.fill())) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+        continue;
+      }
       if (event.kind === 1) {
         const out = decoder === null ? event.view : decoder.push(event.view);
         if (out.length > 0) yield out;

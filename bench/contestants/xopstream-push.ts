@@ -1,0 +1,19 @@
+/** xopstream's push parser: MultipartParser with synchronous callbacks. */
+
+import { MultipartParser } from '../../src/index.js';
+import type { BodySink, Contestant } from './types.js';
+
+export const xopstreamPush: Contestant = {
+  name: 'xopstream push',
+  description: 'MultipartParser.write() per chunk, onPartBegin/onPartData/onPartEnd',
+  parse(message, sink) {
+    let body: BodySink | null = null;
+    const parser = new MultipartParser({ boundary: message.boundary }, {
+      onPartBegin: () => { body = sink.begin(); },
+      onPartData: (view) => body!.data(view),
+      onPartEnd: () => body!.end(),
+    });
+    for (const chunk of message.chunks) parser.write(chunk);
+    parser.end();
+  },
+};

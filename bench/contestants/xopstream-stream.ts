@@ -1,0 +1,20 @@
+/** xopstream's streaming API: parseMultipart over an async iterable of chunks. */
+
+import { parseMultipart } from '../../src/index.js';
+import type { Contestant } from './types.js';
+
+async function* source(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
+  for (const chunk of chunks) yield chunk;
+}
+
+export const xopstreamStream: Contestant = {
+  name: 'xopstream parseMultipart',
+  description: 'for await over parts and part.body, async generator source',
+  async parse(message, sink) {
+    for await (const part of parseMultipart(source(message.chunks), message.contentType)) {
+      const body = sink.begin();
+      for await (const view of part.body) body.data(view);
+      body.end();
+    }
+  },
+};
