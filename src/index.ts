@@ -68,6 +68,18 @@ export type { ExpiryOptions } from './cache/expiry.js';
 export { StreamingDigest, streamMeasured } from './cache/digest.js';
 export type { Measured } from './cache/digest.js';
 
+export { receive } from './receive/receive.js';
+export type {
+  ReceiveOptions, ReceiveLimits, ReceivedMessage, RootDocument, RootDocumentProperties, ReceivedInclude,
+} from './receive/receive.js';
+export {
+  createReceiver, createReceiverServer, DEFAULT_RECEIVER_TIMEOUTS, DEFAULT_LINGER_BYTES,
+} from './receive/receiver.js';
+export type {
+  ReceiverOptions, ReceiverServerOptions, ReceiverHandler, ReceiverContext, ReceiverReply, ReceiverTimeouts,
+} from './receive/receiver.js';
+export { ROOT_ID_HEADER, RECEIVER_NAMESPACE, statusOf as receiverStatusOf } from './receive/reply.js';
+
 export { compose, soapMediaType } from './send/compose.js';
 export type { ComposeOptions, ComposedMessage, ComposedPart, SendMode } from './send/compose.js';
 export type { AttachmentInput, AttachmentBody as SendAttachmentBody } from './send/attachments.js';

@@ -1,0 +1,127 @@
+/**
+ * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory | redis://HOST:PORT]`:
+ * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
+ * `$PORT`), host 127.0.0.1, cache `file:./.xopstream-cache` (the embedded
+ * FileCache). Prints where it listens, one line per message received or
+ * refused, and closes cleanly on SIGINT/SIGTERM (in-flight messages finish or
+ * are discarded; the cache is closed).
+ *
+ * @module
+ */
+
+import type { AddressInfo } from 'node:net';
+import { describeCacheSpec, openCache, parseCacheSpec } from '../../cache/spec.js';
+import { ErrorCodes, isXopError, xopError } from '../../errors.js';
+import { createReceiverServer } from '../../receive/receiver.js';
+
+const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory | redis://HOST:PORT]\n';
+
+/** How often expired roots are swept from the cache. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How long in-flight requests get to finish on shutdown. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+interface ServeArgs {
+  port: number;
+  host: string;
+  cache: string | undefined;
+}
+
+function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, `--port must be 0-65535, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function parseArgs(args: string[]): ServeArgs | null {
+  const out: ServeArgs = {
+    port: process.env['PORT'] !== undefined && process.env['PORT'] !== '' ? parsePort(process.env['PORT']) : 8080,
+    host: '127.0.0.1',
+    cache: undefined,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') return null;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = args[++i];
+      if (next === undefined) throw xopError(ErrorCodes.BAD_ARGUMENT, `${name} needs a value`);
+      return next;
+    };
+    if (name === '--port') out.port = parsePort(value());
+    else if (name === '--host') out.host = value();
+    else if (name === '--cache') out.cache = value();
+    else throw xopError(ErrorCodes.BAD_ARGUMENT, `unknown option ${JSON.stringify(arg)}\n${USAGE.trimEnd()}`);
+  }
+  return out;
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** Runs the receiver until SIGINT or SIGTERM; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed === null) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const spec = parseCacheSpec(parsed.cache);
+  const cache = await openCache(spec);
+  const server = createReceiverServer({
+    cache,
+    onMessage(message) {
+      const docs = message.attachments;
+      process.stdout.write(`received ${message.rootDocument.properties.wss_root_document_id}: ` +
+        `SOAP ${message.soap.version ?? '?'} ${message.soap.bodyElement ?? '(empty Body)'}, ` +
+        `${docs.length} attachment${docs.length === 1 ? '' : 's'} (${docs.reduce((n, d) => n + d.size, 0)} bytes)\n`);
+    },
+    onError(error, { status }) {
+      const what = isXopError(error) ? `${error.code}: ${error.message}` : String(error);
+      process.stderr.write(`refused (${status}): ${what}\n`);
+    },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(parsed.port, parsed.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await cache.close();
+    throw xopError(ErrorCodes.NETWORK, `cannot listen on ${parsed.host}:${parsed.port}: ${(error as Error).message}`,
+      { cause: error });
+  }
+  process.stdout.write(`xopstream listening on ${urlOf(server.address() as AddressInfo)} (cache: ${describeCacheSpec(spec)})\n`);
+
+  const sweeper = setInterval(() => { cache.sweep().catch(() => undefined); }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  const signal = await new Promise<string>((resolve) => {
+    const onSignal = (name: string): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(name);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stdout.write(`xopstream: ${signal}, closing\n`);
+  clearInterval(sweeper);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  await closed;
+  clearTimeout(force);
+  await cache.close();
+  process.stdout.write('xopstream: closed\n');
+  return 0;
+}
