@@ -56,6 +56,10 @@ export class XmlByteDecoder {
   #bomBytes = 0;
   /** Input bytes consumed so far (for error offsets). */
   #inputBytes = 0;
+  /** Input bytes the decoder has decoded without error (the offset of the next byte it decodes). */
+  #decodedBytes = 0;
+  /** The last (at most 4) bytes decoded: what the decoder may carry into the next chunk. */
+  #tail: Uint8Array = new Uint8Array(0);
 
   /**
    * @param charsetParameter the `charset` parameter of the part's Content-Type, or null.
@@ -117,10 +121,67 @@ export class XmlByteDecoder {
     try {
       text = this.#decoder!.decode(view, { stream });
     } catch (cause) {
-      throw xopError(ErrorCodes.XML_BAD_ENCODING,
-        stream ? `the root part is not valid ${this.#encoding}` : `the root part ends inside a ${this.#encoding} character`,
-        { offset: this.#inputBytes, cause });
+      if (!stream) {
+        throw xopError(ErrorCodes.XML_BAD_ENCODING, `the root part ends inside a ${this.#encoding} character`,
+          { offset: this.#inputBytes, cause });
+      }
+      // The text before the invalid sequence goes out first, so that an
+      // earlier XML error in it wins whatever the chunking (found by the
+      // fuzzer: corpus/regressions/xop-chunking-*), and the offset is the
+      // invalid byte's rather than the chunk end's.
+      const valid = this.#validPrefix(view);
+      this.#deliver(view.subarray(0, valid.bytes), valid.text);
+      throw xopError(ErrorCodes.XML_BAD_ENCODING, `the root part is not valid ${this.#encoding}`,
+        { offset: this.#decodedBytes + valid.bytes, cause });
     }
+    this.#decodedBytes += view.length;
+    this.#tail = lastBytes(this.#tail, view);
+    this.#deliver(view, text);
+  }
+
+  /**
+   * After a decoding error in `view`: its longest prefix that decodes, and
+   * that prefix's text. Fresh decoders re-decode the bytes the failed one
+   * carried from earlier chunks (the longest tail of at most 4 bytes that
+   * decodes to nothing by itself) followed by a prefix of `view`, found by
+   * bisection (a prefix of a valid prefix is valid).
+   */
+  #validPrefix(view: Uint8Array): { bytes: number; text: string } {
+    const fresh = (): TextDecoder => new TextDecoder(this.#encoding, { fatal: true, ignoreBOM: this.#decodedBytes > 0 });
+    const attempt = (bytes: Uint8Array): string | null => {
+      try {
+        return fresh().decode(bytes, { stream: true });
+      } catch {
+        return null;
+      }
+    };
+    let carry: Uint8Array = new Uint8Array(0);
+    for (let length = this.#tail.length; length > 0; length--) {
+      const candidate = this.#tail.subarray(this.#tail.length - length);
+      if (attempt(candidate) === '') {
+        carry = candidate;
+        break;
+      }
+    }
+    const withCarry = (k: number): Uint8Array => {
+      // Scratch copy (error path only): the carried bytes joined to a prefix of the view.
+      const joined = new Uint8Array(carry.length + k);
+      joined.set(carry, 0);
+      joined.set(view.subarray(0, k), carry.length);
+      return joined;
+    };
+    let lo = 0;
+    let hi = view.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (attempt(withCarry(mid)) !== null) lo = mid;
+      else hi = mid - 1;
+    }
+    return { bytes: lo, text: attempt(withCarry(lo)) ?? '' };
+  }
+
+  /** Hands decoded text (and, for UTF-8, its input bytes) on. */
+  #deliver(view: Uint8Array, text: string): void {
     if (this.#utf8) {
       if (view.length > 0) this.#onBytes?.(view);
       if (text.length > 0) this.#onSegment(text, Buffer.byteLength(text, 'utf8'), false);
@@ -208,6 +269,15 @@ export class XmlByteDecoder {
     if (!this.#utf8) this.#prolog = '';
     return true;
   }
+}
+
+/** The last 4 bytes of `previous` followed by `view` (a 4-byte scratch copy: the views may be short). */
+function lastBytes(previous: Uint8Array, view: Uint8Array): Uint8Array {
+  if (view.length >= 4) return view.slice(view.length - 4);
+  const joined = new Uint8Array(previous.length + view.length);
+  joined.set(previous, 0);
+  joined.set(view, previous.length);
+  return joined.slice(Math.max(0, joined.length - 4));
 }
 
 /**

@@ -16,6 +16,7 @@
  * outcome that was checked by hand.
  */
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ownCorpusDir } from '../support/corpus.js';
@@ -81,6 +82,11 @@ export function mismatch(outcome: Outcome, expected: Expected): string | null {
     for (const key of ['index', 'contentId', 'contentType', 'size', 'sha256'] as const) {
       if (p[key] !== e[key]) return `part ${i}: expected ${key} ${JSON.stringify(e[key])}, got ${JSON.stringify(p[key])}`;
     }
+  }
+  if (expected.extraSha256 !== undefined) {
+    // The target's own facts (SOAP version, includes, root document digest...), compared as a digest.
+    const actual = createHash('sha256').update(JSON.stringify(outcome.extra)).digest('hex');
+    if (actual !== expected.extraSha256) return `target facts differ: ${JSON.stringify(outcome.extra).slice(0, 300)}`;
   }
   return null;
 }

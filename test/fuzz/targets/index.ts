@@ -8,6 +8,7 @@ import type { FuzzInput, Outcome } from '../input.js';
 import { outcomeKey } from '../input.js';
 import { boundaryOfInput } from '../mutate.js';
 import { dicerSummary, runDicer, runMime, type SourceKind } from './mime.js';
+import { runXop } from './xop.js';
 
 /** A fuzz target. */
 export interface FuzzTarget {
@@ -93,10 +94,17 @@ export const mimeTarget: FuzzTarget = {
   },
 };
 
+export const xopTarget: FuzzTarget = {
+  name: 'xop',
+  xml: true,
+  run: runXop,
+};
+
 /** Loads a target by name; rejects with a message when its layer has not landed yet. */
 export async function loadTarget(name: string): Promise<FuzzTarget> {
   if (name === 'mime') return mimeTarget;
-  throw new Error(`unknown or unavailable fuzz target ${JSON.stringify(name)} (available: mime)`);
+  if (name === 'xop') return xopTarget;
+  throw new Error(`unknown or unavailable fuzz target ${JSON.stringify(name)} (available: mime, xop)`);
 }
 
 /** Stable key of an outcome for the regression files. */
