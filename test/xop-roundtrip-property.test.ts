@@ -39,7 +39,11 @@ const nodeArbitrary: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
     content: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       fc.record({ kind: fc.constant('text' as const), text: textArbitrary }),
-      fc.record({ kind: fc.constant('binary' as const), bytes: fc.uint8Array({ maxLength: 3000 }) }),
+      fc.record({
+        kind: fc.constant('binary' as const),
+        // Lengths spread evenly (fast-check favours small arrays), so thresholds are crossed often.
+        bytes: fc.integer({ min: 0, max: 4000 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+      }),
       fc.record({ kind: fc.constant('children' as const), children: fc.array(tie('node'), { maxLength: 3 }) }),
     ),
   }),
@@ -120,5 +124,5 @@ test('optimize → multipart → parse → scan → inflate restores the infoset
   ), { seed: 20260601, numRuns: 400, interruptAfterTimeLimit: 20_000 });
   // The property is not vacuous: many runs moved binary out into parts.
   assert.ok(runs >= 50, `only ${runs} runs`);
-  assert.ok(runsWithParts >= runs / 10, `${runsWithParts} of ${runs} runs had parts`);
+  assert.ok(runsWithParts >= runs / 4, `${runsWithParts} of ${runs} runs had parts`);
 });
