@@ -396,11 +396,20 @@ export class MultipartParser {
       }
       return;
     }
-    this.#partBytes += count;
-    if (this.#partBytes > this.#partBytesLimit) {
+    if (this.#partBytes + count > this.#partBytesLimit) {
+      // Hand on the bytes up to the limit first: whatever the chunking, the
+      // consumer sees the same bytes before the error (and their decoding errors first).
+      const allowed = this.#partBytesLimit - this.#partBytes;
+      if (allowed > 0) this.#emit(source, from, from + allowed, copy);
+      this.#partBytes = this.#partBytesLimit;
       throw xopError(ErrorCodes.MIME_PART_TOO_LARGE, `part ${this.#partCount - 1} exceeds limits.partBytes (${this.#partBytesLimit})`,
         { offset: this.#bodyOffset + this.#partBytesLimit, part: this.#partCount - 1, limit: this.#partBytesLimit });
     }
+    this.#partBytes += count;
+    this.#emit(source, from, to, copy);
+  }
+
+  #emit(source: Uint8Array, from: number, to: number, copy: boolean): void {
     const onPartData = this.#callbacks.onPartData;
     if (onPartData === undefined) return;
     // Copy only our own scratch bytes (held/pending): they are reused, so a view must not escape.
