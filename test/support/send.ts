@@ -6,7 +6,9 @@
  */
 
 import crypto from 'node:crypto';
-import { parseMultipart } from '../../src/index.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compose, parseMultipart } from '../../src/index.js';
 import { MemoryCache } from '../../src/cache/memory.js';
 
 /** Reads a stream or async iterable of bytes into one Buffer (tests only: messages here are small). */
@@ -83,4 +85,61 @@ export async function cacheWith(rootId: string, attachments: readonly StoredAtta
   }
   await writer.commit();
   return cache;
+}
+
+/** One attachment a test service answers with. */
+export interface ServiceAttachment { contentId: string; contentType: string; bytes: Buffer }
+
+/**
+ * A loopback SOAP service for the interop tests: serves corpus/send-interop/
+ * files.wsdl on GET, records every POST, and answers `download` with a
+ * message composed by xopstream (mode and attachments set per test; the
+ * answer's `data` holds an xop:Include of the first attachment for MTOM, or
+ * `dataText` for SwA).
+ */
+export class FilesService {
+  readonly received: Array<{ url: string; headers: http.IncomingHttpHeaders; body: Buffer }> = [];
+  mode: 'swa' | 'mtom' = 'mtom';
+  attachments: ServiceAttachment[] = [];
+  /** Text of `data` in SwA answers (the swaRef, or base64 for peers that validate it). */
+  dataText: (first: ServiceAttachment) => string = (first) => `cid:${first.contentId}`;
+  base = '';
+  #server: http.Server | null = null;
+
+  constructor(private readonly wsdl: string) {}
+
+  async start(): Promise<void> {
+    this.#server = http.createServer((req, res) => {
+      void (async () => {
+        if (req.method === 'GET') {
+          res.writeHead(200, { 'Content-Type': 'text/xml' });
+          res.end(this.wsdl.replaceAll('__BASE__', this.base));
+          return;
+        }
+        const body = await readAll(req);
+        this.received.push({ url: req.url!, headers: req.headers, body });
+        const soapVersion = req.url === '/soap12' ? '1.2' : '1.1';
+        const first = this.attachments[0]!;
+        const data = this.mode === 'mtom'
+          ? `<xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${first.contentId}"/>`
+          : this.dataText(first);
+        const answer = await compose({
+          xml: `<f:downloadResponse xmlns:f="urn:example:files"><f:name>${first.contentId}</f:name><f:data>${data}</f:data></f:downloadResponse>`,
+          mode: this.mode, soapVersion,
+          attachments: this.attachments.map((a) => ({ contentId: a.contentId, contentType: a.contentType, body: a.bytes })),
+        });
+        res.writeHead(200, answer.headers);
+        answer.body.pipe(res);
+      })();
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (server === null) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
