@@ -60,6 +60,11 @@ export class XmlByteDecoder {
   #decodedBytes = 0;
   /** The last (at most 4) bytes decoded: what the decoder may carry into the next chunk. */
   #tail: Uint8Array = new Uint8Array(0);
+  /** UTF-16 code units and UTF-8 bytes of the text decoded so far (for {@link XmlByteDecoder.#carryLength}). */
+  #producedUnits = 0;
+  #producedUtf8 = 0;
+  /** A UTF-16 byte order mark the decoder dropped. */
+  #utf16BomBytes = 0;
 
   /**
    * @param charsetParameter the `charset` parameter of the part's Content-Type, or null.
@@ -129,25 +134,53 @@ export class XmlByteDecoder {
       // earlier XML error in it wins whatever the chunking (found by the
       // fuzzer: corpus/regressions/xop-chunking-*), and the offset is the
       // invalid byte's rather than the chunk end's.
-      const valid = this.#validPrefix(view);
+      const carry = this.#carryLength();
+      if (carry === null || carry < 0 || carry > this.#tail.length) {
+        throw xopError(ErrorCodes.XML_BAD_ENCODING, `the root part is not valid ${this.#encoding}`, { offset: this.#inputBytes, cause });
+      }
+      const valid = this.#validPrefix(view, this.#tail.subarray(this.#tail.length - carry));
       this.#deliver(view.subarray(0, valid.bytes), valid.text);
       throw xopError(ErrorCodes.XML_BAD_ENCODING, `the root part is not valid ${this.#encoding}`,
         { offset: this.#decodedBytes + valid.bytes, cause });
     }
     this.#decodedBytes += view.length;
     this.#tail = lastBytes(this.#tail, view);
+    this.#producedUnits += text.length;
+    if (this.#utf8) this.#producedUtf8 += Buffer.byteLength(text, 'utf8');
     this.#deliver(view, text);
+  }
+
+  /**
+   * Bytes the decoder holds back (an incomplete character at the end of the
+   * input so far): input decoded minus what the text produced so far takes,
+   * for the encodings where that is a fixed count; null for the others.
+   */
+  #carryLength(): number | null {
+    let bom: number;
+    let produced: number;
+    if (this.#utf8) {
+      bom = this.#bomBytes;
+      produced = this.#producedUtf8;
+    } else if (this.#encoding === 'utf-16le' || this.#encoding === 'utf-16be') {
+      bom = this.#utf16BomBytes;
+      produced = 2 * this.#producedUnits;
+    } else {
+      return null;
+    }
+    // Until the byte order mark is complete, everything decoded so far is (part of) it.
+    return this.#decodedBytes <= bom ? this.#decodedBytes : this.#decodedBytes - bom - produced;
   }
 
   /**
    * After a decoding error in `view`: its longest prefix that decodes, and
    * that prefix's text. Fresh decoders re-decode the bytes the failed one
-   * carried from earlier chunks (the longest tail of at most 4 bytes that
-   * decodes to nothing by itself) followed by a prefix of `view`, found by
+   * carried from earlier chunks followed by a prefix of `view`, found by
    * bisection (a prefix of a valid prefix is valid).
    */
-  #validPrefix(view: Uint8Array): { bytes: number; text: string } {
-    const fresh = (): TextDecoder => new TextDecoder(this.#encoding, { fatal: true, ignoreBOM: this.#decodedBytes > 0 });
+  #validPrefix(view: Uint8Array, carry: Uint8Array): { bytes: number; text: string } {
+    // A fresh decoder drops a byte order mark only where the real one did: at the start of the input.
+    const atStart = this.#decodedBytes - carry.length === 0;
+    const fresh = (): TextDecoder => new TextDecoder(this.#encoding, { fatal: true, ignoreBOM: !atStart });
     const attempt = (bytes: Uint8Array): string | null => {
       try {
         return fresh().decode(bytes, { stream: true });
@@ -155,14 +188,6 @@ export class XmlByteDecoder {
         return null;
       }
     };
-    let carry: Uint8Array = new Uint8Array(0);
-    for (let length = this.#tail.length; length > 0; length--) {
-      const candidate = this.#tail.subarray(this.#tail.length - length);
-      if (attempt(candidate) === '') {
-        carry = candidate;
-        break;
-      }
-    }
     const withCarry = (k: number): Uint8Array => {
       // Scratch copy (error path only): the carried bytes joined to a prefix of the view.
       const joined = new Uint8Array(carry.length + k);
@@ -266,6 +291,9 @@ export class XmlByteDecoder {
     this.#encoding = this.#decoder.encoding;
     this.#utf8 = this.#encoding === 'utf-8';
     this.#bomBytes = this.#utf8 ? bom : 0;
+    const le = this.#encoding === 'utf-16le' && b0 === 0xff && b1 === 0xfe;
+    const be = this.#encoding === 'utf-16be' && b0 === 0xfe && b1 === 0xff;
+    this.#utf16BomBytes = le || be ? 2 : 0;
     if (!this.#utf8) this.#prolog = '';
     return true;
   }

@@ -8,6 +8,7 @@ import type { FuzzInput, Outcome } from '../input.js';
 import { outcomeKey } from '../input.js';
 import { boundaryOfInput } from '../mutate.js';
 import { dicerSummary, runDicer, runMime, type SourceKind } from './mime.js';
+import { runReceive } from './receive.js';
 import { runXop } from './xop.js';
 
 /** A fuzz target. */
@@ -100,11 +101,18 @@ export const xopTarget: FuzzTarget = {
   run: runXop,
 };
 
-/** Loads a target by name; rejects with a message when its layer has not landed yet. */
+export const receiveTarget: FuzzTarget = {
+  name: 'receive',
+  xml: true,
+  run: runReceive,
+};
+
+/** Loads a target by name. */
 export async function loadTarget(name: string): Promise<FuzzTarget> {
   if (name === 'mime') return mimeTarget;
   if (name === 'xop') return xopTarget;
-  throw new Error(`unknown or unavailable fuzz target ${JSON.stringify(name)} (available: mime, xop)`);
+  if (name === 'receive') return receiveTarget;
+  throw new Error(`unknown fuzz target ${JSON.stringify(name)} (available: mime, xop, receive)`);
 }
 
 /** Stable key of an outcome for the regression files. */
