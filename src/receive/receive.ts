@@ -188,8 +188,14 @@ export async function receive(source: ByteSource, options: ReceiveOptions): Prom
 
 /** A speculative scan of the first part, for the start-not-found fallback. */
 interface Speculation {
+  /** Still scanning (null once the bytes proved not to be an envelope, or once ended). */
   scanner: SoapScanner | null;
+  /** Why the scan gave up (rethrown if the part turns out to be the root). */
   error: unknown;
+  /** The scan, once the part ended as a well-formed envelope. */
+  result: SoapScanResult | null;
+  /** The first part's identity. */
+  part: PartIdentity;
 }
 
 /** One message being received. */
@@ -209,15 +215,19 @@ class Reception {
 
   #scan: SoapScanResult | null = null;
   #resolver: XopResolver | null = null;
+  /** References of the root, or (provisionally) of a first part that scanned as an envelope. */
   #references: ReferenceIndex | null = null;
-  /** Parts seen before the root was scanned (registered with the resolver once it exists). */
-  readonly #early: PartIdentity[] = [];
+  #provisional = false;
+  /** Every attachment part seen so far (registered with a resolver made later). */
+  readonly #seen: PartIdentity[] = [];
   /** Content keys used so far (duplicate Content-IDs). */
   readonly #keys = new Set<string>();
   /** Part index → wss_attachment_content_id. */
   readonly #contentIds = new Map<number, string | number>();
-  /** Parts stored without their references (they came before the root). */
+  /** Parts stored before the root's references were known. */
   readonly #storedBeforeRoot = new Set<number>();
+  /** Parts stored with references taken from a first part that was not the root after all. */
+  readonly #storedProvisionally = new Set<number>();
   #failure: XopError | null = null;
 
   constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions) {
@@ -272,6 +282,10 @@ class Reception {
       this.#warnings.push('attachments that came before the root part were stored before their references were ' +
         'known: their referencedBy is empty (xopIncludes has the mapping)');
     }
+    if (this.#storedProvisionally.size > 0) {
+      this.#warnings.push(`the first part looked like a SOAP envelope but the root is a later part: attachments ` +
+        `${[...this.#storedProvisionally].join(', ')} carry referencedBy from the first part (xopIncludes has the mapping)`);
+    }
     const attachments = await this.#commit();
     const xml = scan.rootDocument ?? Buffer.alloc(0);
     if (scan.rootDocument === null) this.#warnings.push('the SOAP Body is empty: the root document is empty');
@@ -308,17 +322,26 @@ class Reception {
   async #scanRoot(part: MultipartPart): Promise<void> {
     const scanner = this.#scannerFor(part);
     for await (const view of part.body) scanner.write(view);
-    this.#rootFound(scanner.end(), part);
+    const scan = scanner.end();
+    if (this.#provisional) {
+      // References handed out from the first part's scan were wrong for the parts stored since.
+      for (const seen of this.#seen) if (seen.index !== 0) this.#storedProvisionally.add(seen.index);
+    }
+    this.#useRoot(scan, part.index, part.contentId, false);
     // A first part held back for the fallback is an ordinary attachment after all.
     this.#speculation = null;
   }
 
-  #rootFound(scan: SoapScanResult, part: { index: number; contentId: string | null }): void {
-    this.#scan = scan;
-    this.#contentIds.set(part.index, part.contentId ?? part.index);
-    const resolver = this.#resolver = new XopResolver(scan, { rootIndex: part.index });
+  /** Makes `scan` the source of references; registers the parts seen so far (but the root) with its resolver. */
+  #useRoot(scan: SoapScanResult, index: number, contentId: string | null, provisional: boolean): void {
+    if (!provisional) {
+      this.#scan = scan;
+      this.#contentIds.set(index, contentId ?? index);
+    }
+    this.#provisional = provisional;
+    const resolver = this.#resolver = new XopResolver(scan, { rootIndex: index });
     const references = this.#references = new ReferenceIndex(scan, resolver);
-    for (const early of this.#early) references.claim(early);
+    for (const seen of this.#seen) if (seen.index !== index) references.claim(seen);
   }
 
   /** §3-4: one attachment, streamed into the cache with its document's properties. */
@@ -326,13 +349,10 @@ class Reception {
     const contentId = this.#contentIdOf(part);
     this.#contentIds.set(part.index, contentId);
     const identity = { index: part.index, contentId: part.contentId };
+    this.#seen.push(identity);
     let referencedBy: AttachmentReference[] = [];
-    if (this.#references === null) {
-      this.#early.push(identity);
-      this.#storedBeforeRoot.add(part.index);
-    } else {
-      referencedBy = this.#references.claim(identity);
-    }
+    if (this.#references === null) this.#storedBeforeRoot.add(part.index);
+    else referencedBy = this.#references.claim(identity);
     const meta = {
       properties: {
         wss_root_document_id: this.#rootId,
@@ -346,16 +366,26 @@ class Reception {
     };
     // The first part of a message whose `start` does not name it may still become the root.
     const mayBecomeRoot = part.index === 0 && this.#parsed.info.start !== null && !this.#strict;
-    let body: AsyncIterable<Uint8Array> = part.body;
-    let writer: CacheWriter;
-    if (mayBecomeRoot) {
-      writer = this.#held = await this.#begin();
-      const speculation: Speculation = this.#speculation = { scanner: this.#scannerFor(part), error: null };
-      body = speculate(part.body, speculation);
-    } else {
-      writer = this.#main ??= await this.#begin();
+    if (!mayBecomeRoot) {
+      const writer = this.#main ??= await this.#begin();
+      await writer.put(meta, part.body);
+      return;
     }
-    await writer.put(meta, body);
+    const writer = this.#held = await this.#begin();
+    const speculation: Speculation = this.#speculation = {
+      scanner: this.#scannerFor(part), error: null, result: null, part: identity,
+    };
+    await writer.put(meta, speculate(part.body, speculation));
+    if (speculation.scanner !== null) {
+      try {
+        speculation.result = speculation.scanner.end();
+        // Until a root turns up, the parts that follow are matched against this envelope's references.
+        this.#useRoot(speculation.result, 0, part.contentId, true);
+      } catch (error) {
+        speculation.error = error;
+      }
+      speculation.scanner = null;
+    }
   }
 
   /** §4: Content-ID without `<>`, or the part index when there is none (or it is a duplicate, leniently). */
@@ -385,16 +415,15 @@ class Reception {
     if (this.#parsed.rootIndex !== 0 || speculation === null) {
       throw xopError(ErrorCodes.MIME_NO_PARTS, 'the message has no root part');
     }
-    if (speculation.scanner === null) throw speculation.error;
-    const scan = speculation.scanner.end();
-    // Its bytes are the root's, not an attachment: take them out of the cache, and its Content-ID out of use.
+    if (speculation.result === null) throw speculation.error;
+    // Its bytes are the root's, not an attachment: take them out of the cache.
     const held = this.#held!;
     this.#held = null;
     await held.abort().catch(() => undefined);
-    const first = this.#early.shift()!;
-    this.#storedBeforeRoot.delete(first.index);
-    this.#rootFound(scan, first);
-    return scan;
+    this.#scan = speculation.result;
+    this.#contentIds.set(0, speculation.part.contentId ?? 0);
+    this.#provisional = false;
+    return speculation.result;
   }
 
   /** Makes the attachments visible, all at once. */
@@ -412,7 +441,11 @@ class Reception {
     }
     if (held !== null) {
       try {
-        docs = [...await held.commit(), ...docs];
+        const first = await held.commit();
+        // The root's documents expire together, counted from its last commit: this one.
+        const expiresAt = first[0]?.expiresAt;
+        if (expiresAt !== undefined) for (const doc of docs) doc.expiresAt = expiresAt;
+        docs = [...first, ...docs];
       } catch (error) {
         // The main writer's documents are visible already: take the whole root away again.
         if (main !== null) await this.#cache.delete(this.#rootId).catch(() => undefined);
