@@ -21,8 +21,9 @@
  * - Commit: one Lua script checks for duplicate Content-IDs and lost staging
  *   keys, adds the documents to the meta hash and sets the TTL of the meta
  *   hash and of every body key of the root — atomically.
- * - Streaming out: open() returns a Readable that fetches one chunk per
- *   `_read()` (HGET), so a slow reader slows the fetching.
+ * - Streaming out: open() returns a Readable that fetches chunks (HGET) at
+ *   most `readAheadChunks` ahead and only while its buffer has room, so a
+ *   slow reader slows the fetching.
  * - Expiry: Redis expires the keys (`ttlMs`); sweep() additionally removes
  *   roots whose recorded expiry has passed at a given time (SCAN; standalone
  *   servers, or one node of a cluster).
@@ -73,6 +74,8 @@ export interface RedisCacheOptions extends ExpiryOptions {
   chunkBytes?: number;
   /** Chunk writes outstanding per put (bounds memory at chunkBytes × this). Default 4. */
   maxChunksInFlight?: number;
+  /** Chunks open() fetches ahead of the reader (bounds memory at chunkBytes × (1 + this)). Default 2. */
+  readAheadChunks?: number;
   /** TTL of staged keys, refreshed on every chunk: how long an abandoned message lingers. Default one hour. */
   stagingTtlMs?: number;
   /** How long an operation waits for a connection. Default 5000 ms. */
@@ -158,6 +161,7 @@ export class RedisCache implements DocumentCache {
   readonly #expiry: Expiry;
   readonly #chunkBytes: number;
   readonly #maxInFlight: number;
+  readonly #readAhead: number;
   readonly #stagingTtlMs: number;
   readonly #connectTimeoutMs: number;
   #connecting: Promise<unknown> | undefined;
@@ -173,6 +177,7 @@ export class RedisCache implements DocumentCache {
     }
     this.#chunkBytes = positiveInteger(options.chunkBytes ?? DEFAULT_REDIS_CHUNK_BYTES, 'chunkBytes');
     this.#maxInFlight = positiveInteger(options.maxChunksInFlight ?? 4, 'maxChunksInFlight');
+    this.#readAhead = positiveInteger(options.readAheadChunks ?? 2, 'readAheadChunks');
     this.#stagingTtlMs = positiveInteger(options.stagingTtlMs ?? 60 * 60 * 1000, 'stagingTtlMs');
     this.#connectTimeoutMs = positiveInteger(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs');
     this.#commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 30_000, 'commandTimeoutMs');
@@ -315,9 +320,9 @@ export class RedisCache implements DocumentCache {
   }
 
   /** @internal Options the writer and the read stream need. */
-  get settings(): { chunkBytes: number; maxInFlight: number; stagingTtlMs: number; expiry: Expiry } {
-    return { chunkBytes: this.#chunkBytes, maxInFlight: this.#maxInFlight, stagingTtlMs: this.#stagingTtlMs,
-      expiry: this.#expiry };
+  get settings(): { chunkBytes: number; maxInFlight: number; readAhead: number; stagingTtlMs: number; expiry: Expiry } {
+    return { chunkBytes: this.#chunkBytes, maxInFlight: this.#maxInFlight, readAhead: this.#readAhead,
+      stagingTtlMs: this.#stagingTtlMs, expiry: this.#expiry };
   }
 
   async #entries(rootId: string): Promise<StoredEntry[]> {
@@ -465,14 +470,23 @@ class RedisWriter extends StagingWriter<BodyHandle> {
   }
 }
 
-/** Streams one attachment out of Redis, one HGET per `_read()`. */
+/**
+ * Streams one attachment out of Redis. Reading ahead is bounded: at most
+ * `readAheadChunks` HGETs are outstanding or fetched-but-unpushed, and none
+ * is started while the stream's buffer is full, so a slow reader holds Redis
+ * back and the heap holds at most (1 + readAheadChunks) chunks.
+ */
 class RedisBodyStream extends Readable {
   readonly #cache: RedisCache;
   readonly #key: string;
   readonly #chunks: number;
   readonly #rootId: string;
   readonly #contentId: string | number;
+  readonly #readAhead: number;
+  /** Fetches started and not yet pushed, in chunk order. */
+  readonly #pending: Array<Promise<Buffer | null>> = [];
   #next = 0;
+  #pumping = false;
 
   constructor(cache: RedisCache, key: string, chunks: number, rootId: string, contentId: string | number) {
     super({ highWaterMark: cache.settings.chunkBytes });
@@ -481,21 +495,41 @@ class RedisBodyStream extends Readable {
     this.#chunks = chunks;
     this.#rootId = rootId;
     this.#contentId = contentId;
+    this.#readAhead = cache.settings.readAhead;
   }
 
   override _read(): void {
-    if (this.#next >= this.#chunks) {
-      this.push(null);
-      return;
-    }
-    const index = this.#next++;
-    this.#cache.fetchChunk(this.#key, index).then((bytes) => {
-      if (bytes === null) {
-        // Deleted or expired while being read.
-        this.destroy(notFound(this.#rootId, this.#contentId));
-        return;
+    if (this.#pumping) return;
+    this.#pumping = true;
+    void this.#pump().finally(() => {
+      this.#pumping = false;
+    });
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        while (this.#pending.length < this.#readAhead && this.#next < this.#chunks) {
+          const fetching = this.#cache.fetchChunk(this.#key, this.#next++);
+          fetching.catch(() => undefined); // observed when its turn comes; never unhandled meanwhile
+          this.#pending.push(fetching);
+        }
+        const head = this.#pending.shift();
+        if (head === undefined) {
+          this.push(null);
+          return;
+        }
+        const bytes = await head;
+        if (this.destroyed) return;
+        if (bytes === null) {
+          // Deleted or expired while being read.
+          this.destroy(notFound(this.#rootId, this.#contentId));
+          return;
+        }
+        if (!this.push(bytes)) return; // buffer full: wait for the next _read()
       }
-      this.push(bytes);
-    }, (error: unknown) => this.destroy(sinkFailed(error, 'Redis: cannot read an attachment chunk')));
+    } catch (error) {
+      this.destroy(sinkFailed(error, 'Redis: cannot read an attachment chunk'));
+    }
   }
 }
