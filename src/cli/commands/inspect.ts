@@ -21,6 +21,7 @@ import { StreamingDigest } from '../../cache/digest.js';
 import { ErrorCodes, isXopError, xopError } from '../../errors.js';
 import { parseHeaderBlock } from '../../mime/headers.js';
 import { parseMultipart, toAsyncIterator, type ByteSource, type ParseMultipartOptions } from '../../mime/stream.js';
+import { MessageSoapSummary, type SoapSummary, type XopIncludeSummary } from '../../xop/summary.js';
 
 /** One part in an inspect report. */
 export interface InspectedPart {
@@ -47,6 +48,10 @@ export interface InspectReport {
   parts: InspectedPart[];
   /** Leniencies applied (e.g. the start-not-found fallback). */
   warnings: string[];
+  /** SOAP facts of the root part (version null when it is not an envelope), or null when there is no root. */
+  soap: SoapSummary | null;
+  /** Every xop:Include of the root part and the part it names. */
+  xopIncludes: XopIncludeSummary[];
 }
 
 /**
@@ -62,13 +67,18 @@ export async function inspectMessage(
 ): Promise<InspectReport> {
   const parsed = parseMultipart(source, contentType, options);
   const parts: InspectedPart[] = [];
+  const p = parsed.info.contentType.parameters;
+  const soap = new MessageSoapSummary({ multipartType: p['type'] ?? null, startInfo: p['start-info'] ?? null, hasStart: parsed.info.start !== null });
   for await (const part of parsed) {
     const xxh = await StreamingDigest.create();
     const sha = crypto.createHash('sha256');
+    soap.partBegin(part);
     for await (const view of part.body) {
       xxh.update(view);
       sha.update(view);
+      soap.partData(part.index, view);
     }
+    soap.partEnd(part.index);
     parts.push({
       index: part.index,
       contentId: part.contentId,
@@ -80,7 +90,8 @@ export async function inspectMessage(
       sha256: sha.digest('hex'),
     });
   }
-  return { contentType, root: parsed.rootIndex, parts, warnings: [...parsed.warnings] };
+  const { soap: soapSummary, xopIncludes } = soap.finish(parsed.rootIndex);
+  return { contentType, root: parsed.rootIndex, parts, warnings: [...parsed.warnings], soap: soapSummary, xopIncludes };
 }
 
 /** The `--json` object of `xopstream inspect` (a contract: keep the field names). */
@@ -98,6 +109,8 @@ export function inspectJson(report: InspectReport): Record<string, unknown> {
       xxh64: p.xxh64,
       sha256: p.sha256,
     })),
+    soap: report.soap,
+    xopIncludes: report.xopIncludes,
   };
 }
 
@@ -112,6 +125,14 @@ export function inspectText(report: InspectReport): string {
     if (p.contentLocation !== null) lines.push(`  Content-Location: ${p.contentLocation}`);
     lines.push(`  size ${p.size}  xxh64 ${p.xxh64}  sha256 ${p.sha256}`);
   }
+  if (report.soap !== null) {
+    const s = report.soap;
+    lines.push(s.version === null ? `root: not a SOAP envelope${s.error === undefined ? '' : ` (${s.error.code})`}` : `SOAP ${s.version}`);
+    if (s.bodyElement !== null) lines.push(`  Body: ${s.bodyElement}`);
+    for (const h of s.headerBlocks) lines.push(`  Header: ${h}`);
+    for (const w of s.warnings ?? []) lines.push(`  warning: ${w}`);
+  }
+  for (const x of report.xopIncludes) lines.push(`  xop:Include cid:${x.cid} in ${x.element} → part ${x.part ?? 'MISSING'}`);
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
