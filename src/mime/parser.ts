@@ -304,6 +304,12 @@ export class MultipartParser {
     if (state === S_HEADERS && this.#headerLength > 0) {
       throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part header block', { offset: this.#offset });
     }
+    if (state === S_HEADERS && this.#partCount === 1) {
+      // Only a delimiter line: no part ever began, and a multipart body has at
+      // least one (RFC 2046 §5.1.1). Succeeding with zero parts would leave
+      // callers without a root (found by the fuzzer: corpus/regressions/).
+      throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended before the first part began', { offset: this.#offset });
+    }
     if (this.#inPart) this.#endPart();
   }
 
