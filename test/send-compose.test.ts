@@ -307,6 +307,21 @@ describe('options', () => {
     assert.equal(streamed.replayable, false);
     assert.throws(() => streamed.recompose(), (e: unknown) => isXopError(e) && e.code === 'ERR_BAD_ARGUMENT');
   });
+
+  test('a body function opens the bytes each time: replayable, and opened only when reached', async () => {
+    let opens = 0;
+    const msg = await compose({ xml: '<a/>', mode: 'swa', attachments: [{ contentType: 'text/plain', size: 3, body: () => {
+      opens++;
+      return (async function* () { yield Buffer.from('abc'); })();
+    } }] });
+    assert.equal(opens, 0);
+    assert.equal(msg.replayable, true);
+    assert.equal(msg.contentLength, (await readAll(msg.body)).length);
+    assert.deepEqual(await readAll(msg.recompose()), await readAll(msg.recompose()));
+    assert.equal(opens, 3);
+    const bad = await compose({ xml: '<a/>', mode: 'swa', attachments: [{ contentType: 'text/plain', body: () => 42 as never }] });
+    await rejectsWith(readAll(bad.body), 'ERR_BAD_ARGUMENT');
+  });
 });
 
 describe('attachments from the document cache', () => {

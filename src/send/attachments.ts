@@ -16,8 +16,17 @@ import { ErrorCodes, xopError } from '../errors.js';
 import { parseContentType } from '../mime/content-type.js';
 import { checkContentId, generateContentId } from './cid.js';
 
-/** Bytes of an attachment the caller provides. A Readable or async iterable can be read only once. */
-export type AttachmentBody = Readable | AsyncIterable<Uint8Array> | Uint8Array;
+/**
+ * Bytes of an attachment the caller provides. A Readable or async iterable
+ * can be read only once; a function that opens the bytes (e.g.
+ * `() => fs.createReadStream(file)`) is called each time the message is
+ * produced, so such a message can be sent again (retries).
+ */
+export type AttachmentBody =
+  | Readable
+  | AsyncIterable<Uint8Array>
+  | Uint8Array
+  | (() => Readable | AsyncIterable<Uint8Array> | Promise<Readable | AsyncIterable<Uint8Array>>);
 
 /** An attachment given directly to `compose()`. */
 export interface AttachmentInput {
@@ -107,17 +116,25 @@ export function planDirectAttachments(inputs: readonly AttachmentInput[], firstO
         open: async () => slices(body) as unknown as AsyncIterable<Uint8Array>,
       };
     }
+    if (typeof body === 'function') {
+      return {
+        contentId, contentType, size: checkSize(input.size, what), replacesIndex, replayable: true, origin: what,
+        open: async () => {
+          const opened = await body();
+          if (opened === null || typeof opened !== 'object' || typeof (opened as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
+            throw xopError(ErrorCodes.BAD_ARGUMENT, `${what}: the body function must return a Readable or an async iterable`);
+          }
+          return opened;
+        },
+      };
+    }
     if (body === null || typeof body !== 'object' || typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
       throw xopError(ErrorCodes.BAD_ARGUMENT, `${what}: body must be a Uint8Array, a Readable or an async iterable`);
     }
-    let opened = false;
+    // Once-only: the message is not replayable, so recompose() never opens it twice.
     return {
       contentId, contentType, size: checkSize(input.size, what), replacesIndex, replayable: false, origin: what,
-      open: async () => {
-        if (opened) throw xopError(ErrorCodes.BAD_ARGUMENT, `${what}: a streamed body can be sent only once`);
-        opened = true;
-        return body as AsyncIterable<Uint8Array>;
-      },
+      open: async () => body as AsyncIterable<Uint8Array>,
     };
   });
 }

@@ -136,7 +136,9 @@ export async function composeFromFiles(args: MessageArgs): Promise<ComposedMessa
     } catch (cause) {
       throw xopError(ErrorCodes.BAD_ARGUMENT, `cannot read the attachment ${file}`, { cause });
     }
-    attachments.push({ contentId: name, contentType: contentTypeOfFile(file), size, body: lazyFileStream(file) });
+    // Opened only when the message reaches it (one file open at a time), and again on a retry.
+    attachments.push({ contentId: name, contentType: contentTypeOfFile(file), size,
+      body: () => fs.createReadStream(file, { highWaterMark: 64 * 1024 }) });
   }
   return compose({
     xml, mode: args.mode, attachments,
@@ -144,15 +146,6 @@ export async function composeFromFiles(args: MessageArgs): Promise<ComposedMessa
     ...(args.action === undefined ? {} : { soapAction: args.action }),
     ...(args.mode === 'mtom' && args.threshold !== null ? { optimize: { threshold: args.threshold } } : {}),
   });
-}
-
-/** A file's bytes, opened only when the message reaches it (one file open at a time). */
-function lazyFileStream(file: string): AsyncIterable<Uint8Array> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield* fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-    },
-  };
 }
 
 const USAGE = 'usage: xopstream pack --root FILE.xml [--mtom | --swa] [--soap 1.1|1.2] [--action URI]\n' +
