@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ErrorCodes, xopError } from '../errors.js';
+import { ErrorCodes, xopError, type XopError } from '../errors.js';
 
 /** A streaming decoder: push encoded views, get decoded views back. */
 export interface TransferDecoder {
@@ -50,12 +50,20 @@ class Base64Decoder implements TransferDecoder {
   #padding = 0;
   /** Message offset of the next input byte, for error reports. */
   #consumed: number;
+  /**
+   * An error found after some bytes of a view decoded: those bytes are
+   * returned first and the error is thrown by the next push() or end(), so
+   * the consumer sees the same bytes before the error whatever the chunking
+   * (found by the fuzzer: corpus/regressions/receive-chunking-*).
+   */
+  #failure: XopError | null = null;
 
   constructor(baseOffset: number) {
     this.#consumed = baseOffset;
   }
 
   push(view: Uint8Array): Uint8Array {
+    if (this.#failure !== null) throw this.#failure;
     // Output is at most 3/4 of the input plus the carried bits.
     const out = new Uint8Array(Math.floor(((view.length + this.#carryCount) * 3) / 4) + 3);
     let o = 0;
@@ -65,7 +73,7 @@ class Base64Decoder implements TransferDecoder {
       const v = BASE64_TABLE[view[i]!]!;
       if (v < 64) {
         if (this.#padding > 0) {
-          throw xopError(ErrorCodes.MIME_BAD_ENCODING, 'base64 data after "=" padding', { offset: this.#consumed + i });
+          return this.#fail(out, o, xopError(ErrorCodes.MIME_BAD_ENCODING, 'base64 data after "=" padding', { offset: this.#consumed + i }));
         }
         carry = (carry << 6) | v;
         if (++count === 4) {
@@ -79,7 +87,7 @@ class Base64Decoder implements TransferDecoder {
         continue;
       } else if (v === 65) {
         if (count < 2 || ++this.#padding > 2) {
-          throw xopError(ErrorCodes.MIME_BAD_ENCODING, 'misplaced "=" in base64 data', { offset: this.#consumed + i });
+          return this.#fail(out, o, xopError(ErrorCodes.MIME_BAD_ENCODING, 'misplaced "=" in base64 data', { offset: this.#consumed + i }));
         }
         if (count + this.#padding === 4) {
           // Close the quantum: 2 chars → 1 byte, 3 chars → 2 bytes.
@@ -88,13 +96,20 @@ class Base64Decoder implements TransferDecoder {
           count = 0;
         }
       } else {
-        throw xopError(ErrorCodes.MIME_BAD_ENCODING,
-          `invalid byte 0x${view[i]!.toString(16).padStart(2, '0')} in base64 data`, { offset: this.#consumed + i });
+        return this.#fail(out, o, xopError(ErrorCodes.MIME_BAD_ENCODING,
+          `invalid byte 0x${view[i]!.toString(16).padStart(2, '0')} in base64 data`, { offset: this.#consumed + i }));
       }
     }
     this.#carry = carry;
     this.#carryCount = count;
     this.#consumed += view.length;
+    return out.subarray(0, o);
+  }
+
+  /** Returns the bytes decoded before `error` and defers it; throws it now when there are none. */
+  #fail(out: Uint8Array, o: number, error: XopError): Uint8Array {
+    this.#failure = error;
+    if (o === 0) throw error;
     return out.subarray(0, o);
   }
 
@@ -109,6 +124,7 @@ class Base64Decoder implements TransferDecoder {
   }
 
   end(): Uint8Array {
+    if (this.#failure !== null) throw this.#failure;
     const count = this.#carryCount;
     if (count === 0) return EMPTY;
     if (count === 1 || this.#padding > 0) {

@@ -140,8 +140,12 @@ export class XmlByteDecoder {
       }
       const valid = this.#validPrefix(view, this.#tail.subarray(this.#tail.length - carry));
       this.#deliver(view.subarray(0, valid.bytes), valid.text);
+      // The invalid sequence starts at the bytes still pending after the valid text (they may be carried ones).
+      const textBytes = this.#utf8 ? Buffer.byteLength(valid.text, 'utf8') : 2 * valid.text.length;
+      const bom = this.#decodedBytes - carry === 0 ? (this.#utf8 ? this.#bomBytes : this.#utf16BomBytes) : 0;
+      const pending = Math.max(0, carry + valid.bytes - bom - textBytes);
       throw xopError(ErrorCodes.XML_BAD_ENCODING, `the root part is not valid ${this.#encoding}`,
-        { offset: this.#decodedBytes + valid.bytes, cause });
+        { offset: this.#decodedBytes + valid.bytes - pending, cause });
     }
     this.#decodedBytes += view.length;
     this.#tail = lastBytes(this.#tail, view);
