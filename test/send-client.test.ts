@@ -318,6 +318,38 @@ describe('transport failures', () => {
     });
   });
 
+  test('an attachment source failing mid-upload rejects with its own error, not a network error', async () => {
+    server.reset((_req, res) => { res.writeHead(200, { 'Content-Type': 'text/xml' }); res.end(envelope11('<ok/>')); });
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.alloc(256 * 1024, 1);
+      throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+    }
+    await assert.rejects(send(server.url, { xml: '<q/>', mode: 'swa', attachments: [{ contentType: 'application/octet-stream', body: failing() }] }),
+      (e: unknown) => e instanceof Error && e.message === 'disk gone');
+    const rootId = '0b7d5a1e-2c3f-4e5a-8b9c-0d1e2f3a4b5c';
+    const cache = await cacheWith(rootId, [{ contentId: 'gone', contentType: 'text/plain', bytes: Buffer.from('soon deleted') }]);
+    const msg = await compose({ xml: '<q/>', rootId, cache, mode: 'swa' });
+    await cache.delete(rootId);
+    await rejectsWith(send(server.url, msg), 'ERR_CACHE_NOT_FOUND');
+    await cache.close();
+  });
+
+  test('503 without Retry-After backs off; an abort during the wait ends it', async () => {
+    server.reset((_req, res) => { res.writeHead(503); res.end(); });
+    const started = Date.now();
+    // Counted by a marker header: a straggler from the previous test may still arrive.
+    const mine = (tag: string): number => server.received.filter((r) => r.headers['x-test'] === tag).length;
+    await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }, { retries: 2, retryDelay: 20, headers: { 'X-Test': 'backoff' } }), 'ERR_HTTP_STATUS');
+    assert.equal(mine('backoff'), 3);
+    assert.ok(Date.now() - started >= 60, 'waited 20 + 40 ms');
+    server.reset((_req, res) => { res.writeHead(503, { 'Retry-After': '30' }); res.end(); });
+    const controller = new AbortController();
+    const pending = send(server.url, { xml: '<q/>', mode: 'swa' }, { retries: 1, signal: controller.signal, headers: { 'X-Test': 'abort' } });
+    setTimeout(() => controller.abort(), 100);
+    await rejectsWith(pending, 'ERR_ABORTED');
+    assert.equal(mine('abort'), 1);
+  });
+
   test('a once-only stream is not retried', async () => {
     server.reset((_req, res) => { res.writeHead(503, { 'Retry-After': '0' }); res.end(); });
     async function* once(): AsyncGenerator<Uint8Array> { yield Buffer.from('x'); }
