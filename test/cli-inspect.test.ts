@@ -153,6 +153,31 @@ test('no --content-type and no leading header block is an error; usage errors ex
   assert.match(help.stdout, /^usage: xopstream inspect/);
 });
 
+test('leading header blocks: headers only, no Content-Type, unreadable, HTTP response', async () => {
+  const headersOnly = tempFile('empty.xml', Buffer.from('Content-Type: text/xml'));
+  const empty = await runCli(['--json', headersOnly]);
+  assert.equal(empty.code, 0, empty.stderr);
+  const json = JSON.parse(empty.stdout) as { contentType: string; parts: Array<{ size: number }> };
+  assert.equal(json.contentType, 'text/xml');
+  assert.deepEqual(json.parts.map((p) => p.size), [0]);
+
+  const noType = await runCli([tempFile('no-type.msg', Buffer.from('MIME-Version: 1.0\r\nX-A: b\r\n\r\nbody'))]);
+  assert.equal(noType.code, 1);
+  assert.match(noType.stderr, /^ERR_BAD_ARGUMENT: the leading header block has no Content-Type/);
+
+  const unreadable = await runCli([tempFile('bad.msg', Buffer.from('Content-Type: text/xml\rX: y\r\n\r\n<a/>'))]);
+  assert.equal(unreadable.code, 1);
+  assert.match(unreadable.stderr, /^ERR_BAD_ARGUMENT: the input does not start with a readable header block/);
+
+  const { file, expected } = fixture('one-byte-part');
+  const response = tempFile('response.http', Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${expected.contentType}\r\n\r\n`), fs.readFileSync(file)]));
+  const ok = await runCli(['--json', response]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual((JSON.parse(ok.stdout) as { parts: Array<{ sha256: string }> }).parts.map((p) => p.sha256),
+    expected.parts.map((p) => p['sha256']));
+});
+
 test('inspect on a real HTTP capture from the shared corpus', async (t) => {
   if (sharedCorpusDir === null) {
     t.skip(SHARED_CORPUS_ABSENT);

@@ -180,7 +180,7 @@ export async function splitLeadingHeaders(source: ByteSource): Promise<{ content
   let block = joined.subarray(0, blockEnd);
   // A saved HTTP message: skip its request or status line.
   const firstLineEnd = block.indexOf(0x0a);
-  if (/^(HTTP\/\d(\.\d)? \d{3}|[A-Z]+ \S+ HTTP\/\d(\.\d)?)\r?$/.test(block.toString('latin1', 0, firstLineEnd < 0 ? block.length : firstLineEnd))) {
+  if (/^(HTTP\/\d(\.\d)? \d{3}( [^\r\n]*)?|[A-Z]+ \S+ HTTP\/\d(\.\d)?)\r?$/.test(block.toString('latin1', 0, firstLineEnd < 0 ? block.length : firstLineEnd))) {
     block = block.subarray(firstLineEnd + 1);
   }
   let contentType: string | null;
