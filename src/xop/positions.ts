@@ -12,7 +12,9 @@
  * - the `<` that began the tag just reported. No `<` can occur between it
  *   and the `>` (names cannot hold one, attribute values must not), so it is
  *   the last `<` before the position: in the current segment, or else the
- *   last `<` of an earlier segment, remembered when that segment retired.
+ *   last `<` of an earlier segment, remembered when that segment retired;
+ * - the `<` before that one (was anything — comment, PI, CDATA, element —
+ *   between two tags?): the last two `<` of retired segments are remembered.
  *
  * A segment that is pure ASCII maps in O(1); otherwise a cursor walks it
  * forward, so the cost over a segment stays linear however many lookups.
@@ -35,6 +37,8 @@ export class PositionMap {
   /** The last `<` of retired segments: its position and byte offset (-1: none). */
   #lastLtChar = -1;
   #lastLtByte = -1;
+  /** The `<` before that one, position only (-1: none). */
+  #secondLtChar = -1;
 
   /** @param firstByte byte offset of the first decoded character (the BOM length). */
   constructor(firstByte = 0) {
@@ -47,6 +51,8 @@ export class PositionMap {
     if (old.length > 0) {
       const lt = old.lastIndexOf('<');
       if (lt >= 0) {
+        const before = lt > 0 ? old.lastIndexOf('<', lt - 1) : -1;
+        this.#secondLtChar = before >= 0 ? this.#charStart + before : this.#lastLtChar;
         this.#lastLtChar = this.#charStart + lt;
         this.#lastLtByte = this.#byteStart + this.#byteOfIndex(lt);
       }
@@ -67,14 +73,20 @@ export class PositionMap {
     return this.#byteStart + this.#byteOfIndex(Math.min(index, this.#text.length));
   }
 
-  /** Position of the last `<` before `position`, or -1. */
+  /**
+   * Position of the last `<` before `position`, or -1 when there is none.
+   * `position` is the parser's position or the position of one of the last
+   * two `<` seen (-2 when that cannot be told: never for those).
+   */
   ltCharBefore(position: number): number {
     const index = position - this.#charStart;
     if (index > 0) {
       const lt = this.#text.lastIndexOf('<', index - 1);
       if (lt >= 0) return this.#charStart + lt;
     }
-    return this.#lastLtChar;
+    if (this.#lastLtChar < position) return this.#lastLtChar;
+    if (this.#secondLtChar < position) return this.#secondLtChar;
+    return -2;
   }
 
   /** Byte offset of the last `<` before `position`, or -1. */
@@ -105,7 +117,10 @@ export class PositionMap {
       this.#cursorByte = 0;
     }
     if (index > this.#cursorChar) {
-      this.#cursorByte += utf8Length(this.#text, this.#cursorChar, index);
+      // Native counting for long stretches, a loop for short ones (no substring).
+      this.#cursorByte += index - this.#cursorChar > 64
+        ? Buffer.byteLength(this.#text.slice(this.#cursorChar, index), 'utf8')
+        : utf8Length(this.#text, this.#cursorChar, index);
       this.#cursorChar = index;
     }
     return this.#cursorByte;

@@ -182,8 +182,6 @@ interface Frame {
   children: number;
   /** 0 no text, 1 whitespace only, 2 other text (or text too long to look at). */
   text: number;
-  /** A comment or processing instruction was seen among the children. */
-  other: boolean;
   /** This element is an xop:Include. */
   isInclude: boolean;
   /** The xop:Include this element holds, until it closes. */
@@ -197,6 +195,9 @@ interface PendingInclude {
   cid: string;
   offset: number;
   contentStart: number;
+  /** Positions of the include's start tag '<' and of its end tag '<' (the same for `<xop:Include/>`). */
+  startLt: number;
+  endLt: number;
 }
 
 /** Longest text looked at for a swaRef or a QName prefix; longer text is not kept (bounded memory). */
@@ -215,7 +216,7 @@ interface SaxesInternals {
 }
 const TEXT_STATE: unknown = (() => {
   try {
-    const probe = new SaxesParser();
+    const probe = new SaxesParser({ xmlns: true, position: true });
     probe.write('<a>');
     const state = (probe as unknown as SaxesInternals).state;
     return typeof state === 'number' && typeof (probe as unknown as SaxesInternals).text === 'string' ? state : undefined;
@@ -224,7 +225,6 @@ const TEXT_STATE: unknown = (() => {
   }
 })();
 
-const NCNAME_PREFIX = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** A whole text that is a `cid:` URL (a URI has no whitespace). */
 const SWAREF_TEXT = /^cid:\S+$/i;
 
@@ -310,16 +310,14 @@ export class SoapScanner {
     parser.on('closetag', (tag) => this.#closeTag(tag));
     parser.on('text', this.#onText);
     parser.on('attribute', (attribute) => this.#attribute(attribute));
-    parser.on('cdata', (text) => this.#characters(text, true));
-    parser.on('comment', () => this.#other());
-    parser.on('processinginstruction', () => this.#other());
     parser.on('doctype', () => {
       throw this.#error(ErrorCodes.XML_DOCTYPE,
         'a SOAP message must not contain a document type declaration (SOAP 1.1 §3, SOAP 1.2 part 1 §5)');
     });
-    parser.on('error', (error) => {
-      throw this.#error(ErrorCodes.XML_MALFORMED, `malformed XML: ${error.message}`, error);
-    });
+    // No more handlers: saxes stores each in a property added after construction, and from the
+    // seventh on V8 turns the parser into a slow dictionary object (4x slower). Malformed XML makes
+    // saxes throw (caught in write/end); comments, PIs and CDATA next to an xop:Include are found
+    // from the positions of '<' instead of by events.
   }
 
   /** Feeds the next bytes of the root part. */
@@ -421,24 +419,21 @@ export class SoapScanner {
     }
   }
 
+  /** A value that may be a QName (`xsd:int`): its prefix counts as used when the Envelope or Body declares it. */
   #noteQNameValue(value: string): void {
     const colon = value.indexOf(':');
     if (colon <= 0 || colon > 64) return;
-    const prefix = value.slice(0, colon).trim();
-    if (NCNAME_PREFIX.test(prefix)) this.#usedPrefixes.add(prefix);
+    let prefix = value.slice(0, colon);
+    if (isXmlWhitespace(prefix.charAt(0))) prefix = prefix.trim();
+    if (Object.prototype.hasOwnProperty.call(this.#bodyScope, prefix)) this.#usedPrefixes.add(prefix);
   }
 
   readonly #onText = (text: string): void => {
     if (this.#depth === 0) return;
-    this.#characters(text, false);
-  };
-
-  #characters(text: string, cdata: boolean): void {
-    if (this.#depth === 0) return;
     const frame = this.#frames[this.#depth - 1]!;
-    const whitespace = !cdata && isXmlWhitespace(text);
+    const whitespace = isXmlWhitespace(text);
     this.#textSeen(frame, whitespace, whitespace || text.length > TEXT_PROBE_LIMIT ? null : text);
-  }
+  };
 
   /** Records character content of `frame`; `text` is the (short) text, null when not looked at. */
   #textSeen(frame: Frame, whitespace: boolean, text: string | null): void {
@@ -459,24 +454,14 @@ export class SoapScanner {
       frame.swaText = null;
       return;
     }
-    const trimmed = text.trim();
-    frame.swaText = first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
-    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth > this.#bodyDepth && trimmed.length <= 256) {
+    // Cheap tests first: most text is neither a cid: URL nor a QName.
+    const c = text.charCodeAt(0);
+    const maybeCid = c === 0x63 || c === 0x43 || c <= 0x20;
+    const trimmed = maybeCid ? text.trim() : text;
+    frame.swaText = maybeCid && first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
+    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth > this.#bodyDepth && text.length <= 256) {
       this.#noteQNameValue(trimmed); // e.g. <faultcode>soapenv:Server</faultcode>
     }
-  }
-
-  #other(): void {
-    if (this.#depth === 0) return;
-    const frame = this.#frames[this.#depth - 1]!;
-    if (frame.isInclude) {
-      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it holds a comment or PI');
-    }
-    if (frame.include !== null) {
-      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
-        `xop:Include must be the only child of ${frame.tag.name} (XOP 1.0 §2.1)`);
-    }
-    frame.other = true;
   }
 
   #openTag(tag: SaxesTagNS): void {
@@ -505,14 +490,13 @@ export class SoapScanner {
     }
     let frame = this.#frames[depth - 1];
     if (frame === undefined) {
-      frame = { tag, contentStart: position, children: 0, text: 0, other: false, isInclude: false, include: null, swaText: null };
+      frame = { tag, contentStart: position, children: 0, text: 0, isInclude: false, include: null, swaText: null };
       this.#frames[depth - 1] = frame;
     } else {
       frame.tag = tag;
       frame.contentStart = position;
       frame.children = 0;
       frame.text = 0;
-      frame.other = false;
       frame.isInclude = false;
       frame.include = null;
       frame.swaText = null;
@@ -618,13 +602,15 @@ export class SoapScanner {
     if (parent === null) {
       throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include cannot be the document element (XOP 1.0 §2.1)');
     }
-    if (parent.children > 1 || parent.text === 2 || parent.other) {
+    // Nothing but text (whitespace, checked as it was reported) since the parent's start tag:
+    // the '<' before the include's is the parent's own (a comment, PI or CDATA would have one).
+    if (parent.children > 1 || parent.text === 2 || map.ltCharBefore(ltChar) >= parent.contentStart) {
       throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
         `xop:Include must be the only child of ${parent.tag.name} (XOP 1.0 §2.1)`);
     }
     // Only whitespace (one byte per character) lies between the parent's start tag and the include.
     const contentStart = offset - (ltChar - parent.contentStart);
-    parent.include = { href, cid, offset, contentStart };
+    parent.include = { href, cid, offset, contentStart, startLt: ltChar, endLt: ltChar };
   }
 
   #hrefReference(tag: SaxesTagNS, value: string): void {
@@ -651,8 +637,22 @@ export class SoapScanner {
     const frame = this.#frames[depth - 1]!;
     const position = this.#parser.position;
     const map = this.#map!;
+    if (frame.isInclude && !tag.isSelfClosing) {
+      // Nothing inside the include: the '<' before its end tag's is its start tag's.
+      const endLt = map.ltCharBefore(position);
+      const parentInclude = this.#frames[depth - 2]!.include!;
+      if (map.ltCharBefore(endLt) !== parentInclude.startLt) {
+        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it holds a comment, PI or CDATA');
+      }
+      parentInclude.endLt = endLt;
+    }
     const pending = frame.include;
     if (pending !== null) {
+      // Nothing after the include but whitespace: the '<' before the parent's end tag's is the include's last.
+      if (map.ltCharBefore(map.ltCharBefore(position)) !== pending.endLt) {
+        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+          `xop:Include must be the only child of ${tag.name} (XOP 1.0 §2.1)`);
+      }
       const contentEnd = map.ltByteBefore(position);
       const xmime = xmimeContentType(tag);
       this.#includes.push({
