@@ -18,7 +18,9 @@
  *   receiver spends waiting for a slow cache does not count. Header timeouts
  *   belong to the server: {@link createReceiverServer} sets them.
  * - A client that goes away aborts the receive: its staged attachments are
- *   discarded, no temporary file stays.
+ *   discarded, no temporary file stays. (While a slow sink holds the socket
+ *   paused, Node does not see the connection drop; it is seen as soon as the
+ *   receiver reads again.)
  * - After an error with the body still arriving, the fault is written first
  *   and the rest of the body read and discarded for a bounded time and size
  *   (a lingering close), so that the client reads the fault instead of a
