@@ -10,6 +10,7 @@ import {
   type XopInclude,
 } from '../src/index.js';
 import { parseContentType } from '../src/mime/content-type.js';
+import { clarkName, mediaTypeOfSoapVersion, namespaceOfSoapVersion, soapVersionOfNamespace } from '../src/xop/names.js';
 
 function include(cid: string, offset = 10): XopInclude {
   return { href: `cid:${cid}`, cid, element: '{urn:m}d', qname: 'm:d', path: '/m:d', contentType: null, offset, contentStart: offset, contentEnd: offset + 5 };
@@ -91,4 +92,13 @@ test('describeRootMediaType: SwA and MTOM announcements', () => {
   assert.equal(d(undefined).mediaType, null);
   assert.equal(d('not a content type').mediaType, null, 'unparseable: announces nothing');
   assert.equal(d(parseContentType('text/xml')).announcedVersion, '1.1');
+});
+
+test('SOAP version ↔ namespace ↔ media type', () => {
+  for (const version of ['1.1', '1.2'] as const) assert.equal(soapVersionOfNamespace(namespaceOfSoapVersion(version)), version);
+  assert.equal(mediaTypeOfSoapVersion('1.1'), 'text/xml');
+  assert.equal(mediaTypeOfSoapVersion('1.2'), 'application/soap+xml');
+  assert.equal(soapVersionOfNamespace('urn:other'), null);
+  assert.equal(clarkName('', 'a'), 'a');
+  assert.equal(clarkName('urn:x', 'a'), '{urn:x}a');
 });
