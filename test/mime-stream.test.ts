@@ -257,3 +257,29 @@ test('decode: false yields bodies as received', async () => {
   assert.deepEqual(decoded, ['hello']);
   assert.deepEqual(raw, ['aGVsbG8=']);
 });
+
+test('body iterator: concurrent next() calls resolve in order; return() ends it; errors end it', async () => {
+  const bytes = message(['abcdefghij', 'tail']);
+  const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+  const parts = parseMultipart(chunks, CT)[Symbol.asyncIterator]();
+  const first = (await parts.next()).value!;
+  const it = first.body[Symbol.asyncIterator]();
+  const results = await Promise.all(Array.from({ length: 12 }, () => it.next()));
+  assert.equal(results.filter((r) => r.done !== true).map((r) => Buffer.from(r.value!).toString()).join(''), 'abcdefghij');
+  assert.deepEqual(results.slice(10).map((r) => r.done), [true, true]);
+  assert.equal((await it.next()).done, true);
+  const second = (await parts.next()).value!;
+  const it2 = second.body[Symbol.asyncIterator]();
+  assert.equal(Buffer.from((await it2.next()).value!).toString(), 't');
+  assert.deepEqual(await it2.return!(), { value: undefined, done: true });
+  assert.equal((await it2.next()).done, true, 'done after return()');
+  assert.equal((await parts.next()).done, true);
+
+  const bad = Buffer.from('--b\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n--b--');
+  for await (const part of parseMultipart([bad], CT)) {
+    const body = part.body[Symbol.asyncIterator]();
+    await assert.rejects(body.next(), { code: 'ERR_MIME_BAD_ENCODING' });
+    assert.equal((await body.next()).done, true, 'done after an error');
+    break;
+  }
+});

@@ -371,9 +371,13 @@ export class MultipartParser {
 
     // No full delimiter. Hold back a tail that may be the start of one: it can
     // only begin at the last LF (the needle's only LF is its first byte).
+    // Only the last needleLength - 1 bytes can hold one, so look no further
+    // back (lastIndexOf would scan a whole LF-free chunk a second time).
     let holdFrom = length;
-    const lastLf = buf.lastIndexOf(LF, length - 1);
-    if (lastLf >= pos && lastLf > length - needleLength) {
+    const windowStart = Math.max(pos, length - needleLength + 1);
+    let lastLf = length - 1;
+    while (lastLf >= windowStart && buf[lastLf] !== LF) lastLf--;
+    if (lastLf >= windowStart) {
       let prefix = true;
       for (let i = lastLf + 1, j = 1; i < length; i++, j++) {
         if (buf[i] !== needle[j]) { prefix = false; break; }
