@@ -86,6 +86,6 @@ export type { AttachmentInput, AttachmentBody as SendAttachmentBody } from './se
 export { send, DEFAULT_SEND_TIMEOUT_MS } from './send/client.js';
 export type { SendOptions, SendResult } from './send/client.js';
 export { parseSoapResponse } from './send/response.js';
-export type { SoapResponse, ResponseAttachment, ResponseOptions, HttpResponseLike } from './send/response.js';
+export type { SoapResponse, ResponseOptions, HttpResponseLike } from './send/response.js';
 export { readResponseEnvelope } from './send/fault.js';
 export type { SoapFault, ResponseEnvelope } from './send/fault.js';

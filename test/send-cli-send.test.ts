@@ -70,7 +70,12 @@ describe('xopstream send', () => {
     assert.equal(out.status, 200);
     assert.equal(out.soapVersion, '1.1');
     assert.ok(out.envelope.includes(`tiny.bin=${fileSha(files[0]!)},hello.txt=${fileSha(files[1]!)}`), out.envelope);
-    assert.deepEqual(out.attachments, [{ index: 1, contentId: 'receipt.txt', contentType: 'text/plain', size: back.length, sha256: sha256(back) }]);
+    assert.equal(out.attachments.length, 1);
+    const { xxh64, ...rest } = out.attachments[0];
+    assert.match(xxh64, /^[0-9a-f]{16}$/);
+    assert.deepEqual(rest, { index: 1, contentId: 'receipt.txt', contentType: 'text/plain', size: back.length, sha256: sha256(back) });
+    assert.match(out.rootId, /^[0-9a-f-]{36}$/);
+    assert.equal(out.bodyElement, '{urn:r}received');
     const request = seen[seen.length - 1]!;
     assert.equal(request.headers['x-trace'], 'cli-1');
     assert.match(request.headers['content-type']!, /; action="urn:example:submit";/);
@@ -84,7 +89,7 @@ describe('xopstream send', () => {
     };
     const run = await xopstream(['send', url, '--root', path.join(fixtures, 'payload-swa.xml'), path.join(fixtures, 'hello.txt')]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^HTTP 200 OK\nSOAP 1\.1, 0 attachment\(s\)\n<s:Envelope/);
+    assert.match(run.stdout, /^HTTP 200 OK\nSOAP 1\.1, 0 attachment\(s\), root id [0-9a-f-]{36}\n<s:Envelope/);
   });
 
   test('a SOAP Fault exits 1 and prints the fault', async () => {

@@ -79,8 +79,11 @@ describe('answers', () => {
       xml: '<m:put xmlns:m="urn:m"/>', mode: 'swa', attachments: [{ contentId: 'a.pdf', contentType: 'application/pdf', body: pdf }],
     }, { soapAction: 'urn:put' });
     assert.equal(result.status, 200);
-    assert.equal(result.soapVersion, '1.1');
-    assert.ok(result.envelope!.toString().includes('<r:ok xmlns:r="urn:r">done</r:ok>'));
+    assert.equal(result.soap.version, '1.1');
+    assert.equal(result.soap.bodyElement, '{urn:r}ok');
+    assert.ok(result.rootDocument.envelope.toString().includes('<r:ok xmlns:r="urn:r">done</r:ok>'));
+    assert.equal(result.rootDocument.xml.toString(), '<r:ok xmlns:r="urn:r">done</r:ok>');
+    assert.match(result.rootDocument.properties.wss_root_document_id, /^[0-9a-f-]{36}$/);
     assert.deepEqual(result.attachments, []);
     const [received] = server.received;
     assert.equal(received!.headers['soapaction'], '"urn:put"');
@@ -107,7 +110,7 @@ describe('answers', () => {
     assert.equal(sha256(parts[1]!.body), sha256(bytes));
   });
 
-  test('multipart/related answers keep their attachments (in memory)', async () => {
+  test('multipart/related answers keep their attachments (a private MemoryCache by default)', async () => {
     const jpeg = pseudoRandomBytes(150_000, 21);
     const answer = await compose({
       xml: `<e:Envelope xmlns:e="${SOAP12}"><e:Body><r:ok xmlns:r="urn:r"/></e:Body></e:Envelope>`, mode: 'mtom',
@@ -119,13 +122,17 @@ describe('answers', () => {
       res.end(answerBytes);
     });
     const result = await send(server.url, { xml: '<q/>', mode: 'mtom', soapVersion: '1.2', soapAction: 'urn:get' });
-    assert.equal(result.soapVersion, '1.2');
+    assert.equal(result.soap.version, '1.2');
     assert.equal(result.attachments.length, 2);
-    assert.equal(result.attachments[0]!.contentId, 'back.jpg');
-    assert.equal(result.attachments[0]!.contentType, 'image/jpeg');
-    assert.equal(sha256(result.attachments[0]!.body!), sha256(jpeg));
-    assert.equal(result.attachments[1]!.body!.toString(), 'note');
-    assert.equal(result.rootId, null);
+    const rootId = result.rootDocument.properties.wss_root_document_id;
+    const [first, second] = result.attachments;
+    assert.equal(first!.properties.wss_attachment_content_id, 'back.jpg');
+    assert.equal(first!.properties.wss_attachment_content_type, 'image/jpeg');
+    assert.equal(first!.properties.wss_root_document_id, rootId);
+    assert.equal(sha256(await readAll(await result.cache.open(rootId, 'back.jpg'))), sha256(jpeg));
+    assert.equal((await readAll(await result.cache.open(rootId, second!.properties.wss_attachment_content_id))).toString(), 'note');
+    assert.ok(result.cache instanceof MemoryCache);
+    await result.cache.close();
     assert.equal(server.received[0]!.headers['soapaction'], undefined);
   });
 
@@ -139,12 +146,14 @@ describe('answers', () => {
     });
     const cache = new MemoryCache();
     const result = await send(server.url, { xml: '<q/>', mode: 'swa' }, { cache });
-    assert.match(result.rootId!, /^[0-9a-f-]{36}$/);
-    const [doc] = await cache.list(result.rootId!);
+    assert.equal(result.cache, cache);
+    const rootId = result.rootDocument.properties.wss_root_document_id;
+    const [doc] = await cache.list(rootId);
     assert.equal(doc!.properties.wss_attachment_content_id, 'c1');
     assert.equal(doc!.size, jpeg.length);
-    assert.equal(result.attachments[0]!.document!.xxh64, doc!.xxh64);
-    assert.equal(sha256(await readAll(await cache.open(result.rootId!, 'c1'))), sha256(jpeg));
+    assert.equal(result.attachments[0]!.xxh64, doc!.xxh64);
+    assert.deepEqual(result.attachments[0]!.referencedBy, [], 'an SwA answer without references');
+    assert.equal(sha256(await readAll(await cache.open(rootId, 'c1'))), sha256(jpeg));
     await cache.close();
   });
 
@@ -152,8 +161,9 @@ describe('answers', () => {
     server.reset((_req, res) => { res.writeHead(202); res.end(); });
     const result = await send(server.url, { xml: '<q/>', mode: 'swa' });
     assert.equal(result.status, 202);
-    assert.equal(result.envelope, null);
-    assert.equal(result.soapVersion, null);
+    assert.equal(result.rootDocument.envelope.length, 0);
+    assert.equal(result.soap.version, null);
+    assert.deepEqual(result.attachments, []);
   });
 
   test('a 200 that is not SOAP is a typed error', async () => {
@@ -165,9 +175,13 @@ describe('answers', () => {
     await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }), 'ERR_MIME_UNSUPPORTED_MEDIA_TYPE');
   });
 
-  test('an answer larger than maxBufferedBytes is refused', async () => {
+  test('answers over the limits are refused: attachments over maxBufferedBytes, an envelope over limits.rootBytes', async () => {
+    const big = await compose({ xml: '<ok/>', mode: 'swa', attachments: [{ contentType: 'application/octet-stream', body: pseudoRandomBytes(5000, 3) }] });
+    const bigBytes = await readAll(big.body);
+    server.reset((_req, res) => { res.writeHead(200, { 'Content-Type': big.contentType }); res.end(bigBytes); });
+    await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }, { maxBufferedBytes: 1000 }), 'ERR_CACHE_FULL');
     server.reset((_req, res) => { res.writeHead(200, { 'Content-Type': 'text/xml' }); res.end(envelope11('x'.repeat(5000))); });
-    await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }, { maxBufferedBytes: 1000 }), 'ERR_MIME_MESSAGE_TOO_LARGE');
+    await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }, { limits: { rootBytes: 1000 } }), 'ERR_XML_TOO_LARGE');
   });
 });
 
@@ -410,5 +424,5 @@ test('the server side sees a message our parser reads with the start part as roo
     res.end(envelope11(`<roots>${roots}</roots>`));
   });
   const result = await send(server.url, { xml: '<q/>', mode: 'mtom', attachments: [{ contentType: 'text/plain', body: Buffer.from('a') }] });
-  assert.ok(result.envelope!.toString().includes('<roots>1</roots>'));
+  assert.ok(result.rootDocument.envelope.toString().includes('<roots>1</roots>'));
 });

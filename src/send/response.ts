@@ -1,24 +1,27 @@
 /**
- * Reading the answer to a sent message: plain SOAP, SOAP with attachments
- * (older platforms drop these; they come back here), a SOAP Fault (a typed
- * {@link SoapFaultError}) or an HTTP error without SOAP (a typed
+ * Reading the answer to a sent message with the receive machinery: plain
+ * SOAP, SOAP with attachments (older platforms drop these; here they are
+ * stored in a document cache, like any received message's), a SOAP Fault (a
+ * typed {@link SoapFaultError}) or an HTTP error without SOAP (a typed
  * `ERR_HTTP_STATUS` keeping the start of the body).
  *
- * This is the one function the client calls to parse a response
- * ({@link parseSoapResponse}); the receive pipeline's `receive()` is meant to
- * take its place for the 2xx path, with the same result shape.
+ * {@link parseSoapResponse} is the one function the client calls to parse an
+ * answer: 2xx answers go through `receive()` (the root document, its
+ * `wss_root_document_id`, the attachment documents), other statuses are read
+ * bounded and checked for a Fault.
  *
  * @module
  */
 
 import { randomUUID } from 'node:crypto';
-import type { AttachmentDocument, CacheWriter, DocumentCache } from '../cache/types.js';
+import type { DocumentCache } from '../cache/types.js';
+import { MemoryCache } from '../cache/memory.js';
 import { ErrorCodes, xopError } from '../errors.js';
 import { isXmlMediaType, parseContentType } from '../mime/content-type.js';
-import type { MimeLimits } from '../mime/limits.js';
 import { parseMultipart, type MultipartPart } from '../mime/stream.js';
+import { receive, type ReceiveLimits, type ReceivedMessage } from '../receive/receive.js';
+import { namespaceOfSoapVersion, clarkName } from '../xop/names.js';
 import { readResponseEnvelope, type SoapFault } from './fault.js';
-import type { SoapVersion } from '../xop/names.js';
 
 /** The HTTP response as the parser needs it. */
 export interface HttpResponseLike {
@@ -28,47 +31,34 @@ export interface HttpResponseLike {
   body: AsyncIterable<Uint8Array>;
 }
 
-/** An attachment of a response. */
-export interface ResponseAttachment {
-  /** Position of the part in the response, from 0. */
-  index: number;
-  /** Content-ID without angle brackets, or null. */
-  contentId: string | null;
-  contentType: string | null;
-  /** Decoded size in bytes. */
-  size: number;
-  /** The bytes, when the response was read into memory (no cache given). */
-  body: Buffer | null;
-  /** The stored document, when a cache was given. */
-  document: AttachmentDocument | null;
-}
-
-/** A parsed SOAP response. */
-export interface SoapResponse {
+/**
+ * A parsed answer: the received message (root document, attachment
+ * documents, SOAP facts — exactly what `receive()` gives) plus the HTTP facts
+ * and the cache that holds the attachments.
+ */
+export interface SoapResponse extends ReceivedMessage {
   status: number;
   statusText: string;
   headers: Record<string, string | string[] | undefined>;
   contentType: string | null;
-  /** SOAP version of the response envelope, or null for an empty (202/204) answer. */
-  soapVersion: SoapVersion | null;
-  /** The response envelope's bytes (the root part), or null for an empty answer. */
-  envelope: Buffer | null;
-  /** The attachments, in part order. */
-  attachments: ResponseAttachment[];
-  /** The `wss_root_document_id` the attachments were stored under, when a cache was given. */
-  rootId: string | null;
+  /** The cache the attachments are in: the one given, or a private MemoryCache. */
+  cache: DocumentCache;
 }
 
 /** Options of {@link parseSoapResponse}. */
 export interface ResponseOptions {
-  /** MIME limits for the response. */
-  limits?: MimeLimits;
-  /** Most bytes read into memory (envelope plus in-memory attachments). Default 64 MiB. */
+  /** Limits of the answer (MIME framing and the XML pass); see `ReceiveLimits`. */
+  limits?: ReceiveLimits;
+  /**
+   * Store the answer's attachments here, under the answer's own root id.
+   * Default: a private {@link MemoryCache} of `maxBufferedBytes`, returned as
+   * `response.cache`.
+   */
+  cache?: DocumentCache;
+  /** Byte cap of the private MemoryCache (when no cache is given). Default 64 MiB. */
   maxBufferedBytes?: number;
   /** Most bytes of an error body kept on an `ERR_HTTP_STATUS` error. Default 64 KiB. */
   maxErrorBodyBytes?: number;
-  /** Store response attachments here (under a fresh root id) instead of in memory. */
-  cache?: DocumentCache;
   signal?: AbortSignal;
 }
 
@@ -108,7 +98,7 @@ async function readBounded(body: AsyncIterable<Uint8Array>, limit: number): Prom
   return { bytes: Buffer.concat(chunks), truncated: false };
 }
 
-/** Decodes the root part per its charset (UTF-8 by default). */
+/** Decodes an error answer's root part per its charset (UTF-8 by default). */
 function decodeEnvelope(bytes: Uint8Array, contentType: string | null): string {
   let charset = 'utf-8';
   if (contentType !== null) {
@@ -133,109 +123,67 @@ export function faultError(fault: SoapFault, status: number): Error {
   });
 }
 
+/** The answer to a one-way operation (202 Accepted / 204 with no body): an empty received message. */
+function oneWayAnswer(): ReceivedMessage {
+  return {
+    rootDocument: { properties: { wss_root_document_id: randomUUID() }, xml: Buffer.alloc(0), envelope: Buffer.alloc(0) },
+    attachments: [], soap: { version: null, bodyElement: null, headerBlocks: [] }, xopIncludes: [],
+    warnings: ['the answer has no body (a one-way operation)'],
+  };
+}
+
 /**
- * Parses a response. 2xx answers stream through `parseMultipart` (a plain
- * SOAP body is its single root part); other statuses are read up to
- * `maxErrorBodyBytes` and become a {@link SoapFaultError} when they hold a
- * Fault, else `ERR_HTTP_STATUS` with the kept body.
+ * Parses an answer. 2xx answers stream through `receive()` into the cache
+ * (the given one, or a private MemoryCache); a Fault in them is thrown as a
+ * {@link SoapFaultError} and its attachments are deleted again. Other
+ * statuses are read up to `maxErrorBodyBytes` and become a SoapFaultError
+ * when they hold a Fault, else `ERR_HTTP_STATUS` with the kept body.
  *
  * @throws XopError `ERR_SOAP_FAULT`, `ERR_HTTP_STATUS`, `ERR_SOAP_NOT_ENVELOPE`,
- *   `ERR_MIME_*`/`ERR_XML_*` for a malformed answer, `ERR_CACHE_*`.
+ *   and what `receive()` throws for a malformed answer (`ERR_MIME_*`,
+ *   `ERR_XML_*`, `ERR_CACHE_*`, limits).
  */
 export async function parseSoapResponse(response: HttpResponseLike, options: ResponseOptions = {}): Promise<SoapResponse> {
   const contentType = headerValue(response.headers, 'content-type');
   const status = response.status;
   const statusText = response.statusText ?? '';
   if (status < 200 || status >= 300) return rejectStatus(response, contentType, options);
+  const cache = options.cache ?? new MemoryCache({ maxBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, ttlMs: null });
+  const http = { status, statusText, headers: response.headers, contentType, cache };
 
-  const result: SoapResponse = {
-    status, statusText, headers: response.headers, contentType, soapVersion: null, envelope: null, attachments: [], rootId: null,
-  };
   if (contentType === null || status === 204) {
     const { bytes } = await readBounded(response.body, 1);
-    if (bytes.length === 0) return result; // one-way operation: 202 Accepted / 204 with no body
+    if (bytes.length === 0) return { ...oneWayAnswer(), ...http };
     throw xopError(ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE, `HTTP ${status} response has a body but no Content-Type`);
   }
 
-  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  let buffered = 0;
-  const parsed = parseMultipart(response.body, contentType, {
+  const received = await receive(response.body, {
+    contentType, cache,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  let writer: CacheWriter | null = null;
-  const rootId = options.cache === undefined ? null : randomUUID();
-  let committed = false;
-  let rootType: string | null = null;
-  try {
-    for await (const part of parsed) {
-      if (part.isRoot) {
-        rootType = part.contentType;
-        const bytes = await readPart(part, () => maxBuffered - buffered);
-        buffered += bytes.length;
-        result.envelope = bytes;
-        continue;
-      }
-      const attachment: ResponseAttachment = {
-        index: part.index, contentId: part.contentId, contentType: part.contentType, size: 0, body: null, document: null,
-      };
-      if (options.cache !== undefined) {
-        writer ??= await options.cache.begin(rootId!);
-        const document = await writer.put({
-          properties: {
-            wss_root_document_id: rootId!,
-            wss_attachment_content_id: part.contentId ?? part.index,
-            wss_attachment_content_type: part.contentType ?? 'application/octet-stream',
-          },
-          index: part.index,
-          contentLocation: part.contentLocation,
-          contentTransferEncoding: part.contentTransferEncoding,
-        }, part.body);
-        attachment.document = document;
-        attachment.size = document.size;
-      } else {
-        const bytes = await readPart(part, () => maxBuffered - buffered);
-        buffered += bytes.length;
-        attachment.body = bytes;
-        attachment.size = bytes.length;
-      }
-      result.attachments.push(attachment);
-    }
-    if (result.envelope === null && parsed.rootIndex !== null) {
-      // `start` named no part: the first part is the root after all (parseMultipart's fallback).
-      const first = result.attachments.findIndex((a) => a.index === parsed.rootIndex);
-      if (first >= 0 && result.attachments[first]!.body !== null) {
-        const [root] = result.attachments.splice(first, 1);
-        result.envelope = root!.body;
-        rootType = root!.contentType;
-      } else {
-        throw xopError(ErrorCodes.MIME_START_NOT_FOUND, 'the response\'s start parameter names no part');
-      }
-    }
-    if (result.envelope === null) throw xopError(ErrorCodes.MIME_NO_PARTS, 'the response has no root part');
-    const envelope = readResponseEnvelope(decodeEnvelope(result.envelope, rootType ?? contentType));
-    if (envelope === null) throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE, 'the response is not a SOAP Envelope');
-    result.soapVersion = envelope.soapVersion;
-    if (envelope.fault !== null) throw faultError(envelope.fault, status);
-    if (writer !== null) {
-      await writer.commit();
-      committed = true;
-      result.rootId = rootId;
-    }
-    return result;
-  } finally {
-    if (writer !== null && !committed) await writer.abort();
+  const version = received.soap.version;
+  if (version === null) {
+    await cache.delete(received.rootDocument.properties.wss_root_document_id);
+    throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE, 'the response is not a SOAP Envelope');
   }
+  if (received.soap.bodyElement === clarkName(namespaceOfSoapVersion(version), 'Fault')) {
+    // A fault answers nothing: its attachments do not stay.
+    await cache.delete(received.rootDocument.properties.wss_root_document_id);
+    const fault = readResponseEnvelope(received.rootDocument.envelope.toString('utf8'))?.fault;
+    if (fault !== null && fault !== undefined) throw faultError(fault, status);
+  }
+  return { ...received, ...http };
 }
 
-/** Reads one part into memory within the room left. */
-async function readPart(part: MultipartPart, room: () => number): Promise<Buffer> {
+/** Reads one part into memory within `limit` bytes. */
+async function readPart(part: MultipartPart, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const view of part.body) {
     total += view.length;
-    if (total > room()) {
-      throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `the response exceeds maxBufferedBytes (${total} bytes read)`, { limit: room() });
+    if (total > limit) {
+      throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `the error answer exceeds ${limit} bytes`, { limit });
     }
     // Copy: the views belong to the socket's chunks, and this part outlives them.
     chunks.push(Buffer.from(view));
@@ -252,7 +200,7 @@ async function rejectStatus(response: HttpResponseLike, contentType: string | nu
     let fault: SoapFault | null = null;
     try {
       for await (const part of parseMultipart([bytes], contentType!, options.limits === undefined ? {} : { limits: options.limits })) {
-        const partBytes = await readPart(part, () => limit);
+        const partBytes = await readPart(part, limit);
         if (!part.isRoot) continue;
         fault = readResponseEnvelope(decodeEnvelope(partBytes, part.contentType ?? contentType))?.fault ?? null;
       }

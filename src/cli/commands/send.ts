@@ -3,9 +3,10 @@
  *  [--threshold N | --no-optimize] [--timeout MS] [--retries N] [--header 'Name: value']... [--json] ATTACHMENT...`
  *
  * Composes a message exactly as `xopstream pack` does, sends it, and prints
- * the parsed answer: its status, SOAP version and envelope, and each
- * attachment's Content-ID, Content-Type, size and sha256. `--json` prints one
- * JSON object instead. A SOAP Fault or any failure exits with 1 (`--json`
+ * the parsed answer (read with the receive machinery): its status, SOAP
+ * version, root id and envelope, and each attachment's Content-ID,
+ * Content-Type, size, xxh64 and sha256. `--json` prints one JSON object
+ * instead. A SOAP Fault or any failure exits with 1 (`--json`
  * prints the fault as `{"fault": {...}}`); usage errors exit with 2.
  *
  * @module
@@ -21,32 +22,45 @@ const USAGE = 'usage: xopstream send URL --root FILE.xml [--mtom | --swa] [--soa
   '                      [--threshold N | --no-optimize] [--timeout MS] [--retries N] [--header \'Name: value\']... [--json]\n' +
   '                      ATTACHMENT...\n';
 
-/** The `--json` object of `xopstream send`. */
-export function responseJson(response: SoapResponse): Record<string, unknown> {
+/** The `--json` object of `xopstream send`: the answer, each attachment hashed as it streams out of the cache. */
+export async function responseJson(response: SoapResponse): Promise<Record<string, unknown>> {
+  const rootId = response.rootDocument.properties.wss_root_document_id;
+  const attachments: Array<Record<string, unknown>> = [];
+  for (const doc of response.attachments) {
+    const sha = crypto.createHash('sha256');
+    for await (const chunk of await response.cache.open(rootId, doc.properties.wss_attachment_content_id)) sha.update(chunk as Uint8Array);
+    attachments.push({
+      index: doc.index,
+      contentId: doc.properties.wss_attachment_content_id,
+      contentType: doc.properties.wss_attachment_content_type,
+      size: doc.size,
+      xxh64: doc.xxh64,
+      sha256: sha.digest('hex'),
+    });
+  }
+  const envelope = response.rootDocument.envelope;
   return {
     status: response.status,
     statusText: response.statusText,
     contentType: response.contentType,
-    soapVersion: response.soapVersion,
-    envelope: response.envelope === null ? null : response.envelope.toString('utf8'),
-    attachments: response.attachments.map((a) => ({
-      index: a.index,
-      contentId: a.contentId,
-      contentType: a.contentType,
-      size: a.size,
-      sha256: a.body === null ? null : crypto.createHash('sha256').update(a.body).digest('hex'),
-    })),
+    soapVersion: response.soap.version,
+    bodyElement: response.soap.bodyElement,
+    rootId,
+    envelope: envelope.length === 0 ? null : envelope.toString('utf8'),
+    attachments,
+    warnings: response.warnings,
   };
 }
 
-function responseText(response: SoapResponse): string {
+async function responseText(response: SoapResponse): Promise<string> {
+  const json = await responseJson(response);
   const lines = [`HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`,
-    `SOAP ${response.soapVersion ?? '-'}, ${response.attachments.length} attachment(s)`];
-  for (const a of responseJson(response)['attachments'] as Array<Record<string, unknown>>) {
-    lines.push(`#${String(a['index'])}  Content-ID: ${String(a['contentId'] ?? '-')}  Content-Type: ${String(a['contentType'] ?? '-')}` +
+    `SOAP ${response.soap.version ?? '-'}, ${response.attachments.length} attachment(s), root id ${String(json['rootId'])}`];
+  for (const a of json['attachments'] as Array<Record<string, unknown>>) {
+    lines.push(`#${String(a['index'])}  Content-ID: ${String(a['contentId'])}  Content-Type: ${String(a['contentType'])}` +
       `  size ${String(a['size'])}  sha256 ${String(a['sha256'])}`);
   }
-  if (response.envelope !== null) lines.push(response.envelope.toString('utf8'));
+  if (json['envelope'] !== null) lines.push(String(json['envelope']));
   return lines.join('\n') + '\n';
 }
 
@@ -100,7 +114,8 @@ export async function run(args: string[]): Promise<number> {
     const response = await send(url, message, {
       headers, ...(timeout === undefined ? {} : { timeout }), ...(retries === undefined ? {} : { retries }),
     });
-    process.stdout.write(json ? JSON.stringify(responseJson(response)) + '\n' : responseText(response));
+    process.stdout.write(json ? JSON.stringify(await responseJson(response)) + '\n' : await responseText(response));
+    await response.cache.close();
     return 0;
   } catch (error) {
     if (json && isXopError(error) && error.code === 'ERR_SOAP_FAULT') {
