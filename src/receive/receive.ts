@@ -470,8 +470,16 @@ class Reception {
     this.#main = null;
     this.#held = null;
     this.#speculation = null;
-    await Promise.all(writers.map((w) => w?.abort().catch(() => undefined)));
+    // Also wait for a discard already under way (the abort listener starts one without
+    // waiting): otherwise run() could reject while staged files still exist.
+    const previous = this.#discarding;
+    const current = Promise.all([previous, ...writers.map((w) => w?.abort().catch(() => undefined))]).then(() => undefined);
+    this.#discarding = current;
+    await current;
   }
+
+  /** The latest discard, so that every caller of #discard waits for all of them. */
+  #discarding: Promise<void> | null = null;
 }
 
 /**
