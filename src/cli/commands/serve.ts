@@ -1,8 +1,8 @@
 /**
  * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory | redis://HOST:PORT]`:
  * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
- * `$PORT`), host 127.0.0.1, cache `file:./.xopstream-cache` (the embedded
- * FileCache). Prints where it listens, one line per message received or
+ * `$PORT`), host 127.0.0.1, cache `$XOPSTREAM_CACHE` or else
+ * `file:./.xopstream-cache` (the embedded FileCache). Prints where it listens, one line per message received or
  * refused, and closes cleanly on SIGINT/SIGTERM (in-flight messages finish or
  * are discarded; the cache is closed).
  *
@@ -72,7 +72,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const spec = parseCacheSpec(parsed.cache);
+  // The same default as `xopstream cache`: $XOPSTREAM_CACHE, else file:./.xopstream-cache.
+  const spec = parseCacheSpec(parsed.cache ?? process.env['XOPSTREAM_CACHE']);
   const cache = await openCache(spec);
   const server = createReceiverServer({
     cache,
