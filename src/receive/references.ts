@@ -47,11 +47,6 @@ export class ReferenceIndex {
     list.push({ cid, reference });
   }
 
-  /** True when the root document references no part at all. */
-  get empty(): boolean {
-    return this.#byLowerCid.size === 0;
-  }
-
   /**
    * Registers a part with the resolver and returns the references that
    * resolve to it (xop:Includes, then swaRefs, each in document order), or [] when it has no Content-ID or none
