@@ -76,6 +76,11 @@ describe('parseSoapResponse', () => {
     await rejectsWith(parseSoapResponse(response(500, 'text/xml', '<broken')), 'ERR_HTTP_STATUS');
     await rejectsWith(parseSoapResponse(response(502, null, 'gateway')), 'ERR_HTTP_STATUS');
     await rejectsWith(parseSoapResponse(response(500, 'multipart/related; boundary=b', '--b\r\n\r\n<x/>')), 'ERR_HTTP_STATUS');
+    await rejectsWith(parseSoapResponse(response(500, 'text/xml; charset=utf-8', Buffer.from([0x3c, 0xff]))), 'ERR_HTTP_STATUS');
+    // A fault whose root part has an unreadable Content-Type is still read as UTF-8.
+    const fault = envelope11('<s:Fault><faultcode>s:Server</faultcode><faultstring>x</faultstring></s:Fault>');
+    await rejectsWith(parseSoapResponse(response(500, 'multipart/related; boundary=b',
+      `--b\r\nContent-Type: garbage\r\n\r\n${fault}\r\n--b--\r\n`)), 'ERR_SOAP_FAULT');
   });
 
   test('204 with a body, and a multipart answer without a root part, are refused', async () => {

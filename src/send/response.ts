@@ -176,18 +176,11 @@ export async function parseSoapResponse(response: HttpResponseLike, options: Res
   return { ...received, ...http };
 }
 
-/** Reads one part into memory within `limit` bytes. */
-async function readPart(part: MultipartPart, limit: number): Promise<Buffer> {
+/** Reads one part of an error answer into memory (bounded: the whole answer was read within maxErrorBodyBytes). */
+async function readPart(part: MultipartPart): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const view of part.body) {
-    total += view.length;
-    if (total > limit) {
-      throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `the error answer exceeds ${limit} bytes`, { limit });
-    }
-    // Copy: the views belong to the socket's chunks, and this part outlives them.
-    chunks.push(Buffer.from(view));
-  }
+  // Copy: the part outlives the iteration over the kept error body's views.
+  for await (const view of part.body) chunks.push(Buffer.from(view));
   return Buffer.concat(chunks);
 }
 
@@ -200,7 +193,7 @@ async function rejectStatus(response: HttpResponseLike, contentType: string | nu
     let fault: SoapFault | null = null;
     try {
       for await (const part of parseMultipart([bytes], contentType!, options.limits === undefined ? {} : { limits: options.limits })) {
-        const partBytes = await readPart(part, limit);
+        const partBytes = await readPart(part);
         if (!part.isRoot) continue;
         fault = readResponseEnvelope(decodeEnvelope(partBytes, part.contentType ?? contentType))?.fault ?? null;
       }
