@@ -325,6 +325,9 @@ class StreamedPart implements MultipartPart {
       if (event.kind === 1) {
         const out = decoder === null ? event.view : decoder.push(event.view);
         if (out.length > 0) yield out;
+        // An error the decoder found after `out` comes before anything later in the stream
+        // (a truncation, a bad header): otherwise the chunking would decide which one wins.
+        decoder?.throwIfFailed?.();
       } else {
         // kind 2; a begin cannot come before this part's end.
         this.ended = true;

@@ -19,6 +19,12 @@ export interface TransferDecoder {
   end(): Uint8Array;
   /** True when `push` returns its input unchanged (no copy). */
   readonly identity: boolean;
+  /**
+   * Throws an error found after the bytes the last `push` returned (those
+   * bytes came out first). Call it once they are handed on, before reading
+   * further input, so that the error surfaces at its place in the stream.
+   */
+  throwIfFailed?(): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -104,6 +110,10 @@ class Base64Decoder implements TransferDecoder {
     this.#carryCount = count;
     this.#consumed += view.length;
     return out.subarray(0, o);
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure !== null) throw this.#failure;
   }
 
   /** Returns the bytes decoded before `error` and defers it; throws it now when there are none. */
