@@ -197,54 +197,58 @@ class EventPump {
       // Reuse the array: the consumer has taken every event of the previous chunk.
       this.#events.length = 0;
       this.#next = 0;
-      await this.#pull();
+      // The one await per chunk is the source's (no nested async call: this is the hot path).
+      try {
+        this.#checkAbort();
+        const result = await this.#source.next();
+        this.#checkAbort();
+        this.#consume(result);
+      } catch (error) {
+        // Events the parser queued before failing in this chunk are still
+        // delivered; the next fill() throws once they are taken. Otherwise an
+        // earlier error (a bad encoding in a previous part) would be hidden by
+        // a later one whenever both sit in the same chunk: the error would
+        // depend on the chunking (found by the fuzzer, corpus/regressions/).
+        this.#failed = error;
+        this.#sourceDone = true;
+        await this.close();
+      }
     }
     return true;
   }
 
-  async #pull(): Promise<void> {
-    try {
-      if (this.#signal?.aborted) {
-        throw xopError(ErrorCodes.ABORTED, 'parse aborted', { cause: this.#signal.reason });
-      }
-      const result = await this.#source.next();
-      if (this.#signal?.aborted) {
-        throw xopError(ErrorCodes.ABORTED, 'parse aborted', { cause: this.#signal.reason });
-      }
-      if (result.done === true) {
-        this.#sourceDone = true;
-        if (this.#parser !== null) this.#parser.end();
-        else {
-          if (!this.#singleBegun) this.#beginSingle();
-          this.#events.push(PART_END);
-        }
-        return;
-      }
-      const chunk = result.value;
-      if (!(chunk instanceof Uint8Array)) {
-        throw xopError(ErrorCodes.BAD_ARGUMENT, `source yielded a ${typeof chunk}, not a Uint8Array`);
-      }
-      if (this.#parser !== null) {
-        this.#parser.write(chunk);
-      } else {
-        if (!this.#singleBegun) this.#beginSingle();
-        this.#singleBytes += chunk.length;
-        if (this.#singleBytes > this.#totalLimit) {
-          throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `message exceeds limits.totalBytes (${this.#totalLimit})`,
-            { offset: this.#totalLimit, limit: this.#totalLimit });
-        }
-        if (chunk.length > 0) this.#events.push({ kind: 1, view: chunk });
-      }
-    } catch (error) {
-      // Events the parser queued before failing in this chunk are still
-      // delivered; next() throws once they are taken. Otherwise an earlier
-      // error (a bad encoding in a previous part) would be hidden by a later
-      // one whenever both sit in the same chunk: the error would depend on
-      // the chunking (found by the fuzzer, corpus/regressions/).
-      this.#failed = error;
-      this.#sourceDone = true;
-      await this.close();
+  #checkAbort(): void {
+    if (this.#signal?.aborted) {
+      throw xopError(ErrorCodes.ABORTED, 'parse aborted', { cause: this.#signal.reason });
     }
+  }
+
+  /** Feeds one pulled chunk (or the end of the source) to the parser. */
+  #consume(result: IteratorResult<Uint8Array>): void {
+    if (result.done === true) {
+      this.#sourceDone = true;
+      if (this.#parser !== null) this.#parser.end();
+      else {
+        if (!this.#singleBegun) this.#beginSingle();
+        this.#events.push(PART_END);
+      }
+      return;
+    }
+    const chunk = result.value;
+    if (!(chunk instanceof Uint8Array)) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT, `source yielded a ${typeof chunk}, not a Uint8Array`);
+    }
+    if (this.#parser !== null) {
+      this.#parser.write(chunk);
+      return;
+    }
+    if (!this.#singleBegun) this.#beginSingle();
+    this.#singleBytes += chunk.length;
+    if (this.#singleBytes > this.#totalLimit) {
+      throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `message exceeds limits.totalBytes (${this.#totalLimit})`,
+        { offset: this.#totalLimit, limit: this.#totalLimit });
+    }
+    if (chunk.length > 0) this.#events.push({ kind: 1, view: chunk });
   }
 
   #beginSingle(): void {
