@@ -211,6 +211,12 @@ test('bare CR in headers is ERR_MIME_BAD_HEADER at its offset; the dicer CVE-202
     assert.equal(r.error?.code, 'ERR_MIME_BAD_HEADER');
     assert.equal(r.error?.offset, bareCr.indexOf('\rX-'));
   }
+  // A bare LF is a line end (the documented line-ending choice: real peers send bare-LF
+  // headers), so it cannot hide a second header inside a first one's value: it is a second header.
+  const bareLf = Buffer.from(`--${B}\r\nContent-Type: text/plain\nX-Second: 1\r\n\r\nbody\r\n--${B}--`, 'latin1');
+  const lf = await runMime({ contentType: ct, bytes: bareLf, options: {} }, [bareLf]);
+  assert.ok(lf.ok);
+  assert.deepEqual(lf.parts[0]!.headers, [['content-type', 'text/plain'], ['x-second', '1']]);
   for (const header of ['Content\r-Type: a', 'A: b\r\n c\rd', 'A: b\x00c', 'A: \x1bc']) {
     const bytes = Buffer.from(`--${B}\r\n${header}\r\n\r\nbody\r\n--${B}--`, 'latin1');
     const r = await drain([bytes], ct);
