@@ -278,6 +278,20 @@ describe('transport failures', () => {
     await cache.close();
   });
 
+  test('the connection dropped in the middle of the answer → ERR_NETWORK in the response phase, nothing cached', async () => {
+    server.reset((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/related; boundary=b' });
+      res.write(`--b\r\nContent-Type: text/xml\r\n\r\n${envelope11('<ok/>')}\r\n--b\r\nContent-ID: <a>\r\n\r\n`);
+      res.write(Buffer.alloc(100_000, 1), () => res.socket?.destroy());
+    });
+    const cache = new MemoryCache();
+    await rejectsWith(send(server.url, { xml: '<q/>', mode: 'swa' }, { cache }), 'ERR_NETWORK', (e) => {
+      assert.equal(e.details['phase'], 'response');
+    });
+    assert.equal(cache.usedBytes, 0);
+    await cache.close();
+  });
+
   test('nothing listening → ERR_NETWORK in the connect phase', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -251,7 +251,10 @@ function exchange(target: URL, headers: Record<string, string>, body: Readable, 
       }, { ...options, signal: abortParse.signal }).then(
         (result) => finish(null, result),
         (error: unknown) => {
-          if (isXopError(error)) {
+          if (isXopError(error) && error.code === ErrorCodes.ABORTED && !abortParse.signal.aborted && signal?.aborted !== true) {
+            // Nobody aborted: the answer's stream failed (the connection dropped mid-answer).
+            finish(networkError(error.details.cause ?? error, 'response'));
+          } else if (isXopError(error)) {
             if (error.code === ErrorCodes.HTTP_STATUS && retryAfter !== undefined && /^\d+$/.test(retryAfter.trim())) {
               error.details['retryAfter'] = Number(retryAfter.trim());
             }
