@@ -382,6 +382,40 @@ describe('receive: options', () => {
     assert.match(message.rootDocument.properties.wss_root_document_id, UUID);
   });
 
+  it('an HTTP request given directly is not destroyed on failure: its handler can still answer', async () => {
+    const http = await import('node:http');
+    const cache = new MemoryCache();
+    const server = http.createServer(async (req, res) => {
+      try {
+        await receive(req, { cache });
+        res.end('ok');
+      } catch (error) {
+        res.writeHead(400, { connection: 'close', 'content-type': 'text/plain' });
+        res.end((error as XopError).code);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', method: 'POST', agent: false, headers: { 'content-type': 'text/xml' } });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => { body += d.toString(); });
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        // Not an envelope: refused at the first tag, while the client is still sending.
+        req.write('<order xmlns="urn:o">');
+        req.write(Buffer.alloc(100_000, 0x20), () => req.end('</order>'));
+      });
+      assert.deepEqual(answer, { status: 400, body: ErrorCodes.SOAP_NOT_ENVELOPE });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('each message gets its own fresh root id', async () => {
     const cache = new MemoryCache();
     const ids = new Set<string>();

@@ -167,6 +167,10 @@ function checkLimits(limits: ReceiveLimits | undefined): void {
  *   (the source failed or `signal` aborted), `ERR_TIMEOUT`, `ERR_CACHE_FULL`,
  *   `ERR_CACHE_SINK_FAILED`, `ERR_CACHE_BAD_KEY`, `ERR_BAD_ARGUMENT` (options).
  *   When the SOAP version was known, `error.details.soapVersion` holds it.
+ *   The source is released on failure; an HTTP request can still be
+ *   answered (Node detaches its socket first), but the rest of its body is
+ *   unread: answer with `Connection: close`, or use `createReceiver()`,
+ *   which does it all.
  */
 export async function receive(source: ByteSource, options: ReceiveOptions): Promise<ReceivedMessage> {
   if (options === null || typeof options !== 'object') {
