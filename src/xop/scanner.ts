@@ -325,8 +325,13 @@ export class SoapScanner {
     if (this.#failed !== null) throw this.#failed;
     if (this.#ended) throw xopError(ErrorCodes.PARSER_STATE, 'SoapScanner.write() after end()');
     try {
+      const before = this.#inputBytes;
       this.#inputBytes += view.length;
       if (this.#inputBytes > this.#limits.rootBytes) {
+        // Scan the bytes up to the limit first, so that an XML error in them wins over the
+        // limit whatever the chunking (found by the fuzzer: corpus/regressions/receive-chunking-*).
+        const allowed = this.#limits.rootBytes - before;
+        if (allowed > 0) this.#decoder.push(view.subarray(0, allowed));
         throw xopError(ErrorCodes.XML_TOO_LARGE, `the root part exceeds limits.rootBytes (${this.#limits.rootBytes})`,
           this.#details({ offset: this.#limits.rootBytes, limit: this.#limits.rootBytes }));
       }

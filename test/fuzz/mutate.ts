@@ -525,7 +525,10 @@ const mutateContentType: Mutator = (rng, input) => {
   }
 };
 
-const LIMIT_NAMES = ['headerBytes', 'headerCount', 'parts', 'partBytes', 'totalBytes', 'preambleBytes', 'boundaryLength'] as const;
+const LIMIT_NAMES = [
+  'headerBytes', 'headerCount', 'parts', 'partBytes', 'totalBytes', 'preambleBytes', 'boundaryLength', // MIME
+  'rootBytes', 'depth', 'attributes', // XML (xop and receive targets; the MIME layer ignores them)
+] as const;
 
 const mutateOptions: Mutator = (rng, input) => {
   const options = { ...input.options };

@@ -67,6 +67,7 @@ export async function runXop(input: FuzzInput, chunks: readonly Uint8Array[], ki
         ? new TentativeScan(new SoapScanner({
           ...(part.contentType === null ? {} : { contentType: part.contentType }),
           multipartType: params['type'] ?? null, startInfo: params['start-info'] ?? null, part: part.index,
+          ...(input.options.limits === undefined ? {} : { limits: input.options.limits }),
         }))
         : null;
       if (scan !== null) scans.set(part.index, scan);
