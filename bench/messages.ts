@@ -42,8 +42,19 @@ const SOAP_ROOT = `<?xml version="1.0" encoding="UTF-8"?>
   </soapenv:Body>
 </soapenv:Envelope>`;
 
-/** Attachment sources in a stable order: PDFs and JPEGs interleaved. */
-function attachmentFiles(): { files: string[]; from: string } {
+/** One attachment source. */
+interface Source {
+  name: string;
+  type: string;
+  read(): Buffer;
+}
+
+/**
+ * Attachment sources in a stable order: the shared corpus's PDFs and JPEGs
+ * interleaved; without it, the project's corpus/ fixtures joined into one
+ * ~140 KB attachment (one per fixture would exceed the default parts limit).
+ */
+function attachmentSources(): { sources: Source[]; from: string } {
   if (sharedCorpusDir !== null) {
     const pdf = sharedBinaryFiles('pdf');
     const jpeg = sharedBinaryFiles('jpeg');
@@ -52,12 +63,23 @@ function attachmentFiles(): { files: string[]; from: string } {
       if (i < pdf.length) files.push(pdf[i]!);
       if (i < jpeg.length) files.push(jpeg[i]!);
     }
-    return { files, from: '../shared/corpus (pdf/, jpeg/)' };
+    return {
+      sources: files.map((file) => ({
+        name: path.basename(file),
+        type: file.endsWith('.pdf') ? 'application/pdf' : 'image/jpeg',
+        read: () => fs.readFileSync(file),
+      })),
+      from: '../shared/corpus (pdf/, jpeg/)',
+    };
   }
   const files = fs.readdirSync(ownCorpusDir).sort()
     .map((d) => path.join(ownCorpusDir, d, 'message.bin'))
     .filter((f) => fs.existsSync(f));
-  return { files, from: 'corpus/ (../shared/corpus absent)' };
+  const joined = Buffer.concat(files.map((f) => fs.readFileSync(f)));
+  return {
+    sources: [{ name: 'corpus-fixtures.bin', type: 'application/octet-stream', read: () => joined }],
+    from: 'corpus/ fixtures (../shared/corpus absent)',
+  };
 }
 
 /**
@@ -65,19 +87,18 @@ function attachmentFiles(): { files: string[]; from: string } {
  * corpus is smaller than the target) until `targetBytes` is reached.
  */
 export function buildBenchMessage(targetBytes: number, chunkSize = 64 * 1024): BenchMessage {
-  const { files, from } = attachmentFiles();
-  if (files.length === 0) throw new Error('no attachment files found for the benchmark');
+  const { sources, from } = attachmentSources();
+  if (sources.length === 0) throw new Error('no attachment files found for the benchmark');
   const boundary = 'MIMEBoundary_bench_6b1e0f3c8a2d4e57';
   const attachments: Array<{ id: string; type: string; bytes: Buffer }> = [];
   let total = 0;
   for (let i = 0; total < targetBytes; i++) {
-    const file = files[i % files.length]!;
-    let bytes = fs.readFileSync(file);
-    if (total + bytes.length > targetBytes * 1.25 && attachments.length > 0) {
-      bytes = bytes.subarray(0, targetBytes - total); // the last one is cut to stay near the target
+    const source = sources[i % sources.length]!;
+    let bytes = source.read();
+    if (total + bytes.length > targetBytes) {
+      bytes = bytes.subarray(0, targetBytes - total); // the last one is cut: the message stays at the target size
     }
-    const type = file.endsWith('.pdf') ? 'application/pdf' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream';
-    attachments.push({ id: `att${i}.${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}@bench.example`, type, bytes });
+    attachments.push({ id: `att${i}.${source.name.replace(/[^A-Za-z0-9._-]/g, '_')}@bench.example`, type: source.type, bytes });
     total += bytes.length;
   }
   const items = attachments.map((a) =>
