@@ -254,6 +254,8 @@ export class SoapScanner {
   readonly #chunks: ChunkList | null;
   #map: PositionMap | null = null;
   #inputBytes = 0;
+  /** Bytes of the UTF-8 space decoded so far (BOM aside): the envelope's size even when nothing is retained. */
+  #utf8SpaceBytes = 0;
   #failed: unknown = null;
   #ended = false;
   readonly #warnings: string[] = [];
@@ -361,6 +363,7 @@ export class SoapScanner {
     let map = this.#map;
     if (map === null) map = this.#map = new PositionMap(this.#decoder.bomBytes);
     map.next(text, bytes, dropped);
+    this.#utf8SpaceBytes += bytes;
     const parser = this.#parser;
     parser.write(text);
     if (this.#probeOn && TEXT_STATE !== undefined) {
@@ -719,7 +722,9 @@ export class SoapScanner {
       warnings,
       encoding: this.#decoder.encoding,
       media: this.#media,
-      size: this.#chunks === null ? Math.max(size, this.#rootEnd) : this.#chunks.length,
+      // Without retained bytes, count what was decoded: the parser's position stops at the last
+      // markup, so whitespace after the document element would be missed.
+      size: this.#chunks === null ? Math.max(size, this.#rootEnd, this.#decoder.bomBytes + this.#utf8SpaceBytes) : this.#chunks.length,
       plan,
       chunks: this.#chunks,
     });
