@@ -6,6 +6,7 @@ import type { Contestant } from './types.js';
 export const dicer: Contestant = {
   name: 'dicer',
   description: 'dicer 0.3.1 Writable, write() per chunk, part "data" events',
+  kind: 'peer',
   parse(message, sink) {
     return new Promise<void>((resolve, reject) => {
       const parser = new Dicer({ boundary: message.boundary });

@@ -4,6 +4,11 @@
  * CRLF "--" boundary and the CRLF CRLF that ends each header block, hands the
  * bytes between on as views, and handles a delimiter that straddles two
  * chunks, but parses no headers, checks nothing and supports no LF framing.
+ *
+ * Across a chunk border it copies only the carried tail plus a few bytes of
+ * the next chunk (a window long enough to decide a delimiter that began in
+ * the tail), never the whole next chunk, so that it stays a limit on input
+ * full of delimiter prefixes too (the pathological case).
  */
 
 import type { BodySink, Contestant, PartSink } from './types.js';
@@ -13,8 +18,10 @@ const DOUBLE_CRLF = Buffer.from('\r\n\r\n');
 class IndexOfSplitter {
   readonly #needle: Buffer;
   readonly #sink: PartSink;
-  /** Tail of the previous chunk that may start a delimiter (or a header end). */
-  #carry: Buffer = Buffer.alloc(0);
+  /** Bytes of the chunk before that may start a delimiter (or a header end). */
+  #carry: Buffer | null = null;
+  /** Bytes of the next chunk joined to the carry to decide it: the needle plus "--" or CRLF. */
+  readonly #window: number;
   #inHeaders = false;
   #body: BodySink | null = null;
   #done = false;
@@ -25,23 +32,67 @@ class IndexOfSplitter {
   constructor(boundary: string, sink: PartSink) {
     this.#needle = Buffer.from(`\r\n--${boundary}`, 'latin1');
     this.#sink = sink;
+    this.#window = this.#needle.length + 4;
   }
 
   write(chunk: Buffer): void {
-    let buf = chunk;
+    if (this.#done) return;
+    let pos = 0;
     if (this.#first) {
       this.#first = false;
-      if (buf.compare(this.#needle, 2, this.#needle.length, 0, this.#needle.length - 2) === 0) {
+      if (chunk.compare(this.#needle, 2, this.#needle.length, 0, this.#needle.length - 2) === 0) {
         this.#inHeaders = true;
-        buf = buf.subarray(this.#needle.length); // "--boundary" CRLF
+        pos = this.#needle.length; // "--boundary" CRLF
       }
     }
-    if (this.#carry.length > 0) {
-      // Copy: only the few carried bytes plus enough of this chunk to decide.
-      buf = Buffer.concat([this.#carry, chunk]);
-      this.#carry = Buffer.alloc(0);
+    const carry = this.#carry;
+    if (carry !== null) {
+      this.#carry = null;
+      if (chunk.length < this.#window) {
+        // Copy: a tiny last chunk, joined whole to the carry.
+        this.#scan(Buffer.concat([carry, chunk]), 0);
+        return;
+      }
+      // Copy: the carry plus the window of this chunk, to decide what began in the carry.
+      pos = this.#straddle(Buffer.concat([carry, chunk.subarray(0, this.#window)]), carry.length);
+      if (this.#done) return;
     }
-    let pos = 0;
+    this.#scan(chunk, pos);
+  }
+
+  /** Decides a delimiter or header end that began in the carry; returns where to go on in the chunk. */
+  #straddle(window: Buffer, carryLength: number): number {
+    if (this.#inHeaders) {
+      const end = window.indexOf(DOUBLE_CRLF);
+      if (end === -1 || end >= carryLength) return 0;
+      this.#inHeaders = false;
+      this.#body = this.#sink.begin();
+      return end + 4 - carryLength;
+    }
+    const index = window.indexOf(this.#needle);
+    if (index === -1 || index >= carryLength) {
+      if (this.#body !== null) this.#body.data(window.subarray(0, carryLength)); // the carry was data
+      return 0;
+    }
+    if (this.#body !== null && index > 0) this.#body.data(window.subarray(0, index));
+    return this.#delimiter(window, index) - carryLength;
+  }
+
+  /** A delimiter at `index` (its two following bytes available): ends the part; returns the position after its line. */
+  #delimiter(buf: Buffer, index: number): number {
+    if (this.#body !== null) this.#body.end();
+    this.#body = null;
+    const after = index + this.#needle.length;
+    if (buf[after] === 0x2d && buf[after + 1] === 0x2d) {
+      this.#done = true;
+      return buf.length;
+    }
+    this.#inHeaders = true;
+    return after + 2; // CRLF after the boundary
+  }
+
+  #scan(buf: Buffer, start: number): void {
+    let pos = start;
     while (pos < buf.length && !this.#done) {
       if (this.#inHeaders) {
         const end = buf.indexOf(DOUBLE_CRLF, pos);
@@ -58,10 +109,12 @@ class IndexOfSplitter {
       if (index === -1) {
         // Keep a tail that may be the start of the needle: it can only begin
         // at the last CR (the needle's only CR is its first byte).
+        // Only the last needle-length - 1 bytes can hold it: look no further back.
         let keep = 0;
-        const cr = buf.lastIndexOf(0x0d);
-        if (cr >= pos && cr > buf.length - this.#needle.length &&
-            buf.compare(this.#needle, 0, buf.length - cr, cr, buf.length) === 0) keep = buf.length - cr;
+        const stop = Math.max(pos, buf.length - this.#needle.length + 1);
+        let cr = buf.length - 1;
+        while (cr >= stop && buf[cr] !== 0x0d) cr--;
+        if (cr >= stop && buf.compare(this.#needle, 0, buf.length - cr, cr, buf.length) === 0) keep = buf.length - cr;
         if (this.#body !== null && buf.length - keep > pos) this.#body.data(buf.subarray(pos, buf.length - keep));
         if (keep > 0) this.#carry = Buffer.from(buf.subarray(buf.length - keep)); // Copy: outlives the chunk.
         return;
@@ -72,15 +125,7 @@ class IndexOfSplitter {
         return;
       }
       if (this.#body !== null && index > pos) this.#body.data(buf.subarray(pos, index));
-      if (this.#body !== null) this.#body.end();
-      this.#body = null;
-      const after = index + this.#needle.length;
-      if (buf[after] === 0x2d && buf[after + 1] === 0x2d) {
-        this.#done = true;
-        return;
-      }
-      pos = after + 2; // CRLF after the boundary
-      this.#inHeaders = true;
+      pos = this.#delimiter(buf, index);
     }
   }
 }
@@ -88,6 +133,7 @@ class IndexOfSplitter {
 export const indexOfLimit: Contestant = {
   name: 'Buffer.indexOf limit',
   description: 'indexOf for CRLF--boundary and CRLFCRLF only: no header parsing, no checks',
+  kind: 'limit',
   parse(message, sink) {
     const splitter = new IndexOfSplitter(message.boundary, sink);
     for (const chunk of message.chunks) splitter.write(chunk);

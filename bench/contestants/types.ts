@@ -20,10 +20,32 @@ export interface BodySink {
   end(): void;
 }
 
+/** xopstream itself, another Node parser, or a physical limit (the least work any parser must do). */
+export type ContestantKind = 'xopstream' | 'peer' | 'limit';
+
 /** One parser under test. */
 export interface Contestant {
   name: string;
   /** One line for the results table. */
   description: string;
+  kind: ContestantKind;
   parse(message: BenchMessage, sink: PartSink): Promise<void> | void;
+}
+
+/**
+ * A limit that hands on no parts (a copy of the chunks, a hash over them):
+ * checked by its own result instead of by parts.
+ */
+export interface ByteLimit {
+  name: string;
+  description: string;
+  kind: 'limit';
+  /** Sets up (allocations, WebAssembly) outside the timing. */
+  prepare(message: BenchMessage): Promise<PreparedLimit>;
+}
+
+export interface PreparedLimit {
+  run(): void;
+  /** Runs once more and says what is wrong with the result, or null when it is right. */
+  check(): string | null;
 }

@@ -1,14 +1,16 @@
 /** xopstream's push parser: MultipartParser with synchronous callbacks. */
 
 import { MultipartParser } from '../../src/index.js';
+import { benchLimits } from './limits.js';
 import type { BodySink, Contestant } from './types.js';
 
 export const xopstreamPush: Contestant = {
   name: 'xopstream push',
   description: 'MultipartParser.write() per chunk, onPartBegin/onPartData/onPartEnd',
+  kind: 'xopstream',
   parse(message, sink) {
     let body: BodySink | null = null;
-    const parser = new MultipartParser({ boundary: message.boundary }, {
+    const parser = new MultipartParser({ boundary: message.boundary, limits: benchLimits(message) }, {
       onPartBegin: () => { body = sink.begin(); },
       onPartData: (view) => body!.data(view),
       onPartEnd: () => body!.end(),

@@ -1,6 +1,7 @@
 /** xopstream's streaming API: parseMultipart over an async iterable of chunks. */
 
 import { parseMultipart } from '../../src/index.js';
+import { benchLimits } from './limits.js';
 import type { Contestant } from './types.js';
 
 async function* source(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
@@ -10,8 +11,9 @@ async function* source(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
 export const xopstreamStream: Contestant = {
   name: 'xopstream parseMultipart',
   description: 'for await over parts and part.body, async generator source',
+  kind: 'xopstream',
   async parse(message, sink) {
-    for await (const part of parseMultipart(source(message.chunks), message.contentType)) {
+    for await (const part of parseMultipart(source(message.chunks), message.contentType, { limits: benchLimits(message) })) {
       const body = sink.begin();
       for await (const view of part.body) body.data(view);
       body.end();

@@ -1,0 +1,160 @@
+/**
+ * receive end to end: receive() over the big message (64 KiB chunks) —
+ * parse, SAX pass over the root, xxh64 of every attachment, into a
+ * MemoryCache and into a FileCache (temp dir, default options: fsync on
+ * commit) — against the serial limit: the Buffer.indexOf splitter plus
+ * xxhash-wasm xxh64 of every body over the same chunks.
+ *
+ * @module
+ */
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import xxhash from 'xxhash-wasm';
+import { FileCache, MemoryCache, receive, type DocumentCache, type ReceivedMessage } from '../../src/index.js';
+import { indexOfLimit } from '../contestants/indexof-limit.js';
+import { benchLimits } from '../contestants/limits.js';
+import type { BenchMessage } from '../messages.js';
+import { ratioOf, runTable, type Entry, type Verdict } from '../tables.js';
+import { formatShare, type BenchCase } from './types.js';
+
+async function* source(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
+  for (const chunk of chunks) yield chunk;
+}
+
+/** Reads every attachment back from the cache and compares it with the message's parts. */
+async function verifyReceived(message: BenchMessage, received: ReceivedMessage, cache: DocumentCache): Promise<Verdict> {
+  const want = message.parts;
+  const root = crypto.createHash('sha256').update(received.rootDocument.envelope).digest('hex');
+  if (root !== want[0]!.sha256) return { ok: false, reason: 'the envelope differs from the root part' };
+  if (received.attachments.length !== want.length - 1) {
+    return { ok: false, reason: `${received.attachments.length} attachments, expected ${want.length - 1}` };
+  }
+  const rootId = received.rootDocument.properties.wss_root_document_id;
+  for (let i = 1; i < want.length; i++) {
+    const doc = received.attachments[i - 1]!;
+    if (doc.properties.wss_attachment_content_id !== want[i]!.contentId) {
+      return { ok: false, reason: `attachment ${i} has content id ${String(doc.properties.wss_attachment_content_id)}` };
+    }
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    for await (const chunk of await cache.open(rootId, doc.properties.wss_attachment_content_id)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    const sha = hash.digest('hex');
+    if (size !== want[i]!.size || doc.size !== size || sha !== want[i]!.sha256) {
+      return { ok: false, reason: `attachment ${i} read back as ${size} bytes (document says ${doc.size}), sha256 ${sha.slice(0, 12)}…` };
+    }
+  }
+  return { ok: true, zeroCopyShare: null };
+}
+
+function receiveEntry(name: string, description: string, message: BenchMessage, cache: DocumentCache,
+  received: (m: ReceivedMessage) => void): Entry {
+  const limits = benchLimits(message);
+  let last: ReceivedMessage | null = null;
+  return {
+    name,
+    description,
+    kind: 'xopstream',
+    async verify() {
+      const m = await receive(source(message.chunks), { contentType: message.contentType, cache, limits });
+      received(m);
+      const verdict = await verifyReceived(message, m, cache);
+      await cache.delete(m.rootDocument.properties.wss_root_document_id);
+      return verdict;
+    },
+    task: {
+      fn: async () => {
+        last = await receive(source(message.chunks), { contentType: message.contentType, cache, limits });
+      },
+      // Clean-up outside the timing: the next iteration starts from an empty cache.
+      afterEach: async () => {
+        if (last !== null) await cache.delete(last.rootDocument.properties.wss_root_document_id);
+        last = null;
+      },
+    },
+  };
+}
+
+/** The serial limit: indexOf splitting and xxh64 of every body, one after the other, no cache. */
+function serialLimitEntry(message: BenchMessage, api: Awaited<ReturnType<typeof xxhash>>, expected: () => string[]): Entry {
+  const MAX_UPDATE_BYTES = 1 << 20;
+  const run = (): string[] => {
+    const digests: string[] = [];
+    indexOfLimit.parse(message, {
+      begin() {
+        const hasher = api.create64();
+        return {
+          data(view) {
+            for (let at = 0; at < view.length; at += MAX_UPDATE_BYTES) hasher.update(view.subarray(at, at + MAX_UPDATE_BYTES));
+          },
+          end() { digests.push(hasher.digest().toString(16).padStart(16, '0')); },
+        };
+      },
+    });
+    return digests;
+  };
+  return {
+    name: 'scan + xxh64 limit',
+    description: 'Buffer.indexOf splitter + xxhash-wasm xxh64 of every body, serially (no headers, no XML, no cache)',
+    kind: 'limit',
+    async verify() {
+      const got = run().slice(1); // the root part is not hashed by receive()
+      const want = expected();
+      if (want.length === 0) return { ok: false, reason: 'no verified receive() run to compare the digests with' };
+      const same = got.length === want.length && got.every((d, i) => d === want[i]);
+      return same ? { ok: true, zeroCopyShare: null } : { ok: false, reason: 'its xxh64 digests differ from the verified receive()' };
+    },
+    task: { fn: run },
+  };
+}
+
+export const receiveCase: BenchCase = {
+  name: 'receive',
+  title: 'receive end to end: parse + SAX pass + xxh64 + cache',
+  async run(context) {
+    const message = context.bigMessage();
+    const api = await xxhash();
+    const memory = new MemoryCache({ maxBytes: 4 * message.message.length });
+    const dir = fs.mkdtempSync(path.join(context.tmpDir, 'receive-'));
+    const file = new FileCache({ dir });
+    let digests: string[] = [];
+    const remember = (m: ReceivedMessage): void => { digests = m.attachments.map((d) => d.xxh64); };
+    context.log(`receive: ${(message.message.length / 1e6).toFixed(1)} MB, ${message.parts.length} parts`);
+    try {
+      const table = await runTable({
+        id: 'receive',
+        title: `${(message.message.length / 1e6).toFixed(1)} MB big message, 64 KiB chunks, async-iterable source`,
+        unit: 'MB/s',
+        workPerRun: message.message.length,
+        notes: ['Each run is a whole receive() (fresh root id); the root id is deleted after each run, outside the timing.'],
+        entries: [
+          receiveEntry('receive → MemoryCache', 'receive(): parseMultipart + SoapScanner + XopResolver + xxh64 + MemoryCache writer', message, memory, remember),
+          receiveEntry('receive → FileCache', 'the same into a FileCache in a temp dir (default options: fsync on commit)', message, file, () => {}),
+          serialLimitEntry(message, api, () => digests),
+        ],
+        settings: context.settings,
+        log: context.log,
+      });
+      const r = ratioOf(table, 'receive → MemoryCache', 'scan + xxh64 limit');
+      return {
+        name: 'receive',
+        title: this.title,
+        notes: [`The big message (${message.description}).`],
+        tables: [table],
+        targets: [{
+          text: 'receive to MemoryCache with xxh64: at least 80% of the serial limit (scan + xxh64)',
+          measured: r === null ? 'not measured' : formatShare(r),
+          met: r === null ? null : r.median >= 0.8,
+        }],
+      };
+    } finally {
+      await memory.close();
+      await file.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
