@@ -207,3 +207,24 @@ test('cid: hrefs with ../ and NUL only ever match a Content-ID, compared as a st
   assert.equal(nul.includes[0]!.cid, 'a\u0000b');
   assert.throws(() => resolveXopReferences(nul, [{ index: 0, contentId: 'root' }, { index: 1, contentId: 'ab' }]), { code: 'ERR_XOP_MISSING_PART' });
 });
+
+test('invalid UTF-16 (a lone surrogate) and invalid Shift_JIS: ERR_XML_BAD_ENCODING under every split, UTF-16 at the surrogate', async () => {
+  const head = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`<s:Envelope xmlns:s="${SOAP11}"><s:Body><a>x`, 'utf16le')]);
+  const utf16 = Buffer.concat([head, Buffer.from([0x00, 0xdc]), Buffer.from('</a></s:Body></s:Envelope>', 'utf16le')]);
+  for (let at = 0; at <= utf16.length; at++) {
+    const result = await scanSplit(utf16, at, 'text/xml');
+    assert.ok(isXopError(result), `split at ${at}`);
+    assert.equal(result.code, 'ERR_XML_BAD_ENCODING');
+    assert.equal(result.offset, head.length, `split at ${at}`);
+  }
+  // A legacy multi-byte encoding: the error is still typed, whatever the split (its offset is the chunk's end).
+  const sjis = Buffer.concat([
+    Buffer.from(`<?xml version="1.0" encoding="Shift_JIS"?><s:Envelope xmlns:s="${SOAP11}"><s:Body><a>`),
+    Buffer.from([0x81, 0x20]), Buffer.from('</a></s:Body></s:Envelope>'),
+  ]);
+  for (let at = 0; at <= sjis.length; at++) {
+    const result = await scanSplit(sjis, at, 'text/xml');
+    assert.ok(isXopError(result), `split at ${at}`);
+    assert.equal(result.code, 'ERR_XML_BAD_ENCODING', `split at ${at}`);
+  }
+});
