@@ -112,17 +112,33 @@ test('the extractor takes ts/js fences only, named after their heading', () => {
   assert.deepEqual(found.map((e) => [e.name, e.language, e.code]), [['B', 'ts', 'const x = 1;'], ['B (2)', 'js', 'let y;']]);
 });
 
+/** Transpiles, rewrites and runs one example in a fresh temp directory. */
+async function runExample(example: Example): Promise<RunResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-readme-'));
+  try {
+    const file = path.join(dir, 'example.mjs');
+    fs.writeFileSync(file, rewriteImports(transpile(example), packageEntry));
+    return await runNode(file, dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a README example that fails its assert or throws fails its subtest', async () => {
+  const failing = await runExample({ name: 'failing', language: 'ts', line: 0,
+    code: "import assert from 'node:assert/strict';\nimport { MemoryCache } from 'xopstream';\nconst n: number = (await new MemoryCache().list('unknown')).length;\nassert.equal(n, 1);" });
+  assert.notEqual(failing.code, 0);
+  assert.match(failing.stderr, /AssertionError/);
+  const passing = await runExample({ name: 'passing', language: 'ts', line: 0,
+    code: "import { MemoryCache } from 'xopstream';\nconst cache = new MemoryCache();\nawait cache.close();" });
+  assert.equal(passing.code, 0, passing.stderr);
+});
+
 for (const example of examples) {
-  test(`README example: ${example.name} (README.md:${example.line})`, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-readme-'));
-    try {
-      const file = path.join(dir, 'example.mjs');
-      fs.writeFileSync(file, rewriteImports(transpile(example), packageEntry));
-      const result = await runNode(file, dir);
-      assert.equal(result.timedOut, false, `the example did not finish within ${EXAMPLE_TIMEOUT_MS} ms\n${result.stderr}`);
-      assert.equal(result.code, 0, `the example exited with ${result.code ?? result.signal}\n--- stderr\n${result.stderr}\n--- stdout\n${result.stdout}`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  test(`README example: ${example.name}`, async () => {
+    const result = await runExample(example);
+    const where = `README.md:${example.line} (${example.name})`;
+    assert.equal(result.timedOut, false, `${where}: the example did not finish within ${EXAMPLE_TIMEOUT_MS} ms\n${result.stderr}`);
+    assert.equal(result.code, 0, `${where}: the example exited with ${result.code ?? result.signal}\n--- stderr\n${result.stderr}\n--- stdout\n${result.stdout}`);
   });
 }
