@@ -144,15 +144,15 @@ export function ratioToBestPeer(table: Table, of: string): RatioLine | null {
 
 // --- multipart contestants ---------------------------------------------------------
 
-/** Checks a contestant's parts (count, sizes, sha256) and measures its zero-copy share. */
+/** Checks a contestant's parts (count, Content-IDs, sizes, sha256) and measures its zero-copy share. */
 export async function verifyParts(contestant: Contestant, message: BenchMessage): Promise<Verdict> {
-  const got: Array<{ size: number; sha256: string }> = [];
+  const got: Array<{ size: number; sha256: string; contentId: string | null }> = [];
   let viewBytes = 0;
   let allBytes = 0;
   const input = message.message.buffer;
   const sink: PartSink = {
-    begin() {
-      const entry = { size: 0, sha256: '' };
+    begin(contentId) {
+      const entry = { size: 0, sha256: '', contentId: contentId === null ? null : contentId.trim().replace(/^<(.*)>$/, '$1') };
       got.push(entry);
       const hash = crypto.createHash('sha256');
       return {
@@ -172,6 +172,9 @@ export async function verifyParts(contestant: Contestant, message: BenchMessage)
   if (got.length !== want.length) return { ok: false, reason: `${got.length} parts, expected ${want.length}` };
   for (let i = 0; i < want.length; i++) {
     const p = got[i]!;
+    if (contestant.kind !== 'limit' && p.contentId !== want[i]!.contentId) {
+      return { ok: false, reason: `part ${i} has Content-ID ${JSON.stringify(p.contentId)}, expected ${JSON.stringify(want[i]!.contentId)}` };
+    }
     if (p.size !== want[i]!.size || p.sha256 !== want[i]!.sha256) {
       return {
         ok: false,

@@ -2,7 +2,7 @@
 
 import { createRequire } from 'node:module';
 import type { Writable, Readable } from 'node:stream';
-import type { Contestant } from './types.js';
+import type { BodySink, Contestant } from './types.js';
 
 interface DicerLike extends Writable {
   on(event: 'part', listener: (part: Readable) => void): this;
@@ -25,11 +25,13 @@ export const busboyDicer: Contestant = {
       let open = 0;
       let finished = false;
       parser.on('part', (part: Readable) => {
-        const body = sink.begin();
+        // Headers come first, in their own event: the body sink starts there (with the Content-ID).
+        let body: BodySink | null = null;
         open++;
-        part.on('data', (data: Buffer) => body.data(data));
+        part.on('header', (header: Record<string, string[]>) => { body = sink.begin(header['content-id']?.[0] ?? null); });
+        part.on('data', (data: Buffer) => body!.data(data));
         part.on('end', () => {
-          body.end();
+          body!.end();
           if (--open === 0 && finished) resolve();
         });
         part.on('error', reject);

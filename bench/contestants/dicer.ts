@@ -1,7 +1,7 @@
 /** dicer 0.3.1 (the parser busboy was built on): a Writable with part streams. */
 
 import Dicer from 'dicer';
-import type { Contestant } from './types.js';
+import type { BodySink, Contestant } from './types.js';
 
 export const dicer: Contestant = {
   name: 'dicer',
@@ -14,11 +14,13 @@ export const dicer: Contestant = {
       let open = 0;
       let finished = false;
       parser.on('part', (part) => {
-        const body = sink.begin();
+        // Headers come first, in their own event: the body sink starts there (with the Content-ID).
+        let body: BodySink | null = null;
         open++;
-        part.on('data', (data: Buffer) => body.data(data));
+        part.on('header', (header: Record<string, string[]>) => { body = sink.begin(header['content-id']?.[0] ?? null); });
+        part.on('data', (data: Buffer) => body!.data(data));
         part.on('end', () => {
-          body.end();
+          body!.end();
           if (--open === 0 && finished) resolve();
         });
         part.on('error', reject);

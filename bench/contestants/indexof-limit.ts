@@ -66,7 +66,7 @@ class IndexOfSplitter {
       const end = window.indexOf(DOUBLE_CRLF);
       if (end === -1 || end >= carryLength) return 0;
       this.#inHeaders = false;
-      this.#body = this.#sink.begin();
+      this.#body = this.#sink.begin(null);
       return end + 4 - carryLength;
     }
     const index = window.indexOf(this.#needle);
@@ -102,7 +102,7 @@ class IndexOfSplitter {
         }
         pos = end + 4;
         this.#inHeaders = false;
-        this.#body = this.#sink.begin();
+        this.#body = this.#sink.begin(null);
         continue;
       }
       const index = buf.indexOf(this.#needle, pos);

@@ -22,7 +22,7 @@ export const mjackson: Contestant = {
     });
     for (const chunk of message.chunks) {
       for (const part of parser.write(chunk)) {
-        const body = sink.begin();
+        const body = sink.begin(part.headers.get('content-id'));
         for (const view of part.content) body.data(view);
         body.end();
       }

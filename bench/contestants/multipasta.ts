@@ -19,8 +19,9 @@ export const multipasta: Contestant = {
       // Every part streams as a "file" (its default treats parts without a filename as buffered fields).
       isFile: () => true,
       maxParts: message.parts.length + 1,
-      onFile: () => {
-        const body = sink.begin();
+      onFile: (info) => {
+        const id = info.headers['content-id'];
+        const body = sink.begin((Array.isArray(id) ? id[0] : id) ?? null);
         return (chunk) => {
           if (chunk === null) body.end();
           else body.data(chunk);

@@ -25,7 +25,7 @@ export const remix: Contestant = {
     });
     for (const chunk of message.chunks) {
       for (const part of parser.write(chunk)) {
-        const body = sink.begin();
+        const body = sink.begin(part.headers['content-id'] ?? null);
         for (const view of part.content) body.data(view);
         body.end();
       }

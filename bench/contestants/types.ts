@@ -10,7 +10,12 @@ import type { BenchMessage } from '../messages.js';
 
 /** Receives what a contestant parsed: one body sink per part, in part order. */
 export interface PartSink {
-  begin(): BodySink;
+  /**
+   * A part begins. `contentId` is its Content-ID header as the contestant
+   * reports it (angle brackets or not), so that every parser does the header
+   * work a SOAP receiver needs; null from limits, which parse no headers.
+   */
+  begin(contentId: string | null): BodySink;
 }
 
 /** Receives one part's body. (Per part: dicer's part streams may still flow when the next part begins.) */

@@ -11,7 +11,7 @@ export const xopstreamPush: Contestant = {
   parse(message, sink) {
     let body: BodySink | null = null;
     const parser = new MultipartParser({ boundary: message.boundary, limits: benchLimits(message) }, {
-      onPartBegin: () => { body = sink.begin(); },
+      onPartBegin: (headers) => { body = sink.begin(headers.get('content-id') ?? null); },
       onPartData: (view) => body!.data(view),
       onPartEnd: () => body!.end(),
     });

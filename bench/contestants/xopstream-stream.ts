@@ -14,7 +14,7 @@ export const xopstreamStream: Contestant = {
   kind: 'xopstream',
   async parse(message, sink) {
     for await (const part of parseMultipart(source(message.chunks), message.contentType, { limits: benchLimits(message) })) {
-      const body = sink.begin();
+      const body = sink.begin(part.contentId);
       for await (const view of part.body) body.data(view);
       body.end();
     }
