@@ -3,8 +3,10 @@
  * block is transpiled, its `from 'xopstream'` pointed at the built package
  * (dist/src/index.js), and run with `node` in a fresh temp directory. A block
  * that throws, fails an `assert` or hangs fails its subtest, so the README
- * cannot drift from the API it documents. Other fences (sh, text, xml, json)
- * are left alone.
+ * cannot drift from the API it documents. The same blocks are also
+ * type-checked (strict) against src/index.ts, so a call that only works by
+ * accident at run time is caught too. Other fences (sh, text, xml, json) are
+ * left alone.
  *
  * The examples get `XOPSTREAM_ROOT` (the project root, for `corpus/` files)
  * and no Redis or shared corpus: they must run on any machine.
@@ -132,6 +134,49 @@ test('a README example that fails its assert or throws fails its subtest', async
   const passing = await runExample({ name: 'passing', language: 'ts', line: 0,
     code: "import { MemoryCache } from 'xopstream';\nconst cache = new MemoryCache();\nawait cache.close();" });
   assert.equal(passing.code, 0, passing.stderr);
+});
+
+/** A wrong call (receive() needs its options): the type check must report it, or it checks nothing. */
+const TYPE_CANARY: Example = { name: 'type canary', language: 'ts', line: 0,
+  code: "import { receive } from 'xopstream';\nawait receive([new Uint8Array(0)]);" };
+
+/** Type-checks examples (strict, as written) against src/index.ts; returns the problems per example, in order. */
+function typeProblems(list: readonly Example[]): string[][] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-readme-types-'));
+  try {
+    const files = list.map((example, i) => {
+      const file = path.join(dir, `example-${i}.mts`);
+      fs.writeFileSync(file, `${example.code}\nexport {};\n`); // `export {}`: a module even without imports
+      return file;
+    });
+    const modules = path.join(projectRoot, 'node_modules');
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022, lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'], module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, skipLibCheck: true,
+      types: ['node'], typeRoots: [path.join(modules, '@types')], baseUrl: dir,
+      paths: { xopstream: [path.join(projectRoot, 'src', 'index.ts')], '*': [`${modules}/*`, `${modules}/@types/*`] },
+    });
+    const problems: string[][] = list.map(() => []);
+    for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+      const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+      const index = diagnostic.file === undefined ? -1 : files.indexOf(diagnostic.file.fileName);
+      if (index === -1 || diagnostic.start === undefined) {
+        problems[0]!.push(`${diagnostic.file?.fileName ?? '(global)'}: ${text}`); // not in an example: still a failure
+        continue;
+      }
+      const at = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start);
+      problems[index]!.push(`README.md:${list[index]!.line + 1 + at.line} (${list[index]!.name}): ${text}`);
+    }
+    return problems;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('every README example type-checks against the sources (the API exactly as it is)', () => {
+  const [canary, ...problems] = typeProblems([TYPE_CANARY, ...examples]);
+  assert.match(canary!.join('\n'), /Expected 2 arguments/, 'the type check did not catch a wrong call');
+  assert.deepEqual(problems.flat(), []);
 });
 
 for (const example of examples) {
