@@ -21,14 +21,13 @@
  * @module
  */
 
-import fs from 'node:fs';
 import { once } from 'node:events';
 import { isXopError } from '../../errors.js';
 import { parseMultipart, type ByteSource } from '../../mime/stream.js';
 import { inflate } from '../../xop/inflate.js';
 import { XopResolver } from '../../xop/resolve.js';
 import { SoapScanner, type SoapScanResult } from '../../xop/scanner.js';
-import { splitLeadingHeaders } from './inspect.js';
+import { openMessageInput, usageExit } from '../input.js';
 
 const USAGE = 'usage: xopstream inflate [--content-type CT] [--root-document] [--strict] FILE|-\n';
 
@@ -113,28 +112,12 @@ export async function readXopMessage(source: ByteSource, contentType: string, st
 /** Runs `xopstream inflate`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    if (parsed === '') {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    process.stderr.write(`xopstream inflate: ${parsed}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.file !== '-') {
-    try {
-      fs.accessSync(parsed.file, fs.constants.R_OK);
-    } catch (error) {
-      process.stderr.write(`xopstream inflate: cannot read ${parsed.file}: ${(error as Error).message}\n`);
-      return 2;
-    }
-  }
-  const input: ByteSource = parsed.file === '-' ? process.stdin : fs.createReadStream(parsed.file, { highWaterMark: 64 * 1024 });
+  const usage = usageExit('inflate', parsed, USAGE);
+  if (usage !== null || typeof parsed === 'string') return usage ?? 2;
   try {
-    let source: ByteSource = input;
-    let contentType = parsed.contentType;
-    if (contentType === null) ({ contentType, body: source } = await splitLeadingHeaders(input));
-    const message = await readXopMessage(source, contentType, parsed.strict);
+    const input = await openMessageInput('inflate', parsed.file, parsed.contentType);
+    if (typeof input === 'number') return input;
+    const message = await readXopMessage(input.source, input.contentType, parsed.strict);
     const partOf = new Map(message.scan.includes.map((include, i) => [include, message.partOfInclude[i]!]));
     for (const warning of message.scan.warnings) process.stderr.write(`warning: ${warning}\n`);
     const output = inflate(message.scan, {

@@ -16,11 +16,10 @@
  */
 
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { StreamingDigest } from '../../cache/digest.js';
-import { ErrorCodes, isXopError, xopError } from '../../errors.js';
-import { parseHeaderBlock } from '../../mime/headers.js';
-import { parseMultipart, toAsyncIterator, type ByteSource, type ParseMultipartOptions } from '../../mime/stream.js';
+import { isXopError } from '../../errors.js';
+import { parseMultipart, type ByteSource, type ParseMultipartOptions } from '../../mime/stream.js';
+import { openMessageInput, usageExit } from '../input.js';
 import { MessageSoapSummary, type SoapSummary, type XopIncludeSummary } from '../../xop/summary.js';
 
 /** One part in an inspect report. */
@@ -137,83 +136,6 @@ export function inspectText(report: InspectReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** Longest leading header block looked for when no --content-type is given. */
-const MAX_LEADING_HEADERS = 64 * 1024;
-
-/**
- * Reads a leading header block (optionally after an HTTP request or status
- * line) and returns its Content-Type and a source that yields the body after
- * it. The bytes read ahead are handed on first, then the rest of the input.
- *
- * @throws XopError `ERR_BAD_ARGUMENT` when there is no such block or it has no Content-Type.
- */
-export async function splitLeadingHeaders(source: ByteSource): Promise<{ contentType: string; body: AsyncIterable<Uint8Array> }> {
-  const input = toAsyncIterator(source);
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let blockEnd = -1;
-  let bodyStart = -1;
-  let joined = Buffer.alloc(0);
-  let done = false;
-  while (blockEnd < 0 && headLength < MAX_LEADING_HEADERS) {
-    const next = await input.next();
-    if (next.done === true) { done = true; break; }
-    head.push(Buffer.from(next.value)); // Copy: read-ahead bytes kept until the body is handed on.
-    headLength += next.value.length;
-    joined = Buffer.concat(head);
-    const crlf = joined.indexOf('\r\n\r\n');
-    const lf = joined.indexOf('\n\n');
-    if (crlf >= 0 && (lf < 0 || crlf < lf)) { blockEnd = crlf + 2; bodyStart = crlf + 4; }
-    else if (lf >= 0) { blockEnd = lf + 1; bodyStart = lf + 2; }
-  }
-  if (blockEnd < 0) {
-    if (done && /^content-type\s*:/i.test(joined.toString('latin1', 0, 64))) {
-      // Headers only, no body.
-      blockEnd = joined.length;
-      bodyStart = joined.length;
-    } else {
-      await input.return?.();
-      throw xopError(ErrorCodes.BAD_ARGUMENT,
-        'no --content-type given and the input does not start with a header block holding a Content-Type');
-    }
-  }
-  let block = joined.subarray(0, blockEnd);
-  // A saved HTTP message: skip its request or status line.
-  const firstLineEnd = block.indexOf(0x0a);
-  if (/^(HTTP\/\d(\.\d)? \d{3}( [^\r\n]*)?|[A-Z]+ \S+ HTTP\/\d(\.\d)?)\r?$/.test(block.toString('latin1', 0, firstLineEnd < 0 ? block.length : firstLineEnd))) {
-    block = block.subarray(firstLineEnd + 1);
-  }
-  let contentType: string | null;
-  try {
-    contentType = parseHeaderBlock(block, 0, 1000).get('content-type');
-  } catch (error) {
-    await input.return?.();
-    throw xopError(ErrorCodes.BAD_ARGUMENT, 'the input does not start with a readable header block; give --content-type',
-      { cause: error });
-  }
-  if (contentType === null) {
-    await input.return?.();
-    throw xopError(ErrorCodes.BAD_ARGUMENT, 'the leading header block has no Content-Type; give --content-type');
-  }
-  const rest = joined.subarray(bodyStart);
-  const body: AsyncIterable<Uint8Array> = {
-    async *[Symbol.asyncIterator]() {
-      try {
-        if (rest.length > 0) yield rest;
-        if (done) return;
-        for (;;) {
-          const next = await input.next();
-          if (next.done === true) return;
-          yield next.value;
-        }
-      } finally {
-        await input.return?.();
-      }
-    },
-  };
-  return { contentType, body };
-}
-
 const USAGE = 'usage: xopstream inspect [--content-type CT] [--json] FILE|-\n';
 
 /** Parsed command line of `inspect`. */
@@ -247,31 +169,12 @@ function parseArgs(args: string[]): InspectArgs | string {
 /** Runs `xopstream inspect`; returns the exit code (0 ok, 1 parse error, 2 usage). */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    if (parsed === '') {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    process.stderr.write(`xopstream inspect: ${parsed}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.file !== '-') {
-    // Report a missing file as a usage problem, before any parsing.
-    try {
-      fs.accessSync(parsed.file, fs.constants.R_OK);
-    } catch (error) {
-      process.stderr.write(`xopstream inspect: cannot read ${parsed.file}: ${(error as Error).message}\n`);
-      return 2;
-    }
-  }
-  const input: ByteSource = parsed.file === '-'
-    ? process.stdin
-    : fs.createReadStream(parsed.file, { highWaterMark: 64 * 1024 });
+  const usage = usageExit('inspect', parsed, USAGE);
+  if (usage !== null || typeof parsed === 'string') return usage ?? 2;
   try {
-    let source: ByteSource = input;
-    let contentType = parsed.contentType;
-    if (contentType === null) ({ contentType, body: source } = await splitLeadingHeaders(input));
-    const report = await inspectMessage(source, contentType);
+    const input = await openMessageInput('inspect', parsed.file, parsed.contentType);
+    if (typeof input === 'number') return input;
+    const report = await inspectMessage(input.source, input.contentType);
     process.stdout.write(parsed.json ? JSON.stringify(inspectJson(report)) + '\n' : inspectText(report));
     return 0;
   } catch (error) {
