@@ -270,7 +270,6 @@ export class SoapScanner {
   #version: SoapVersion | null = null;
   #envelopeNs: string | null = null;
   #soap = false;
-  #rootQname = '';
   #rootClark = '';
   #rootStart = -1;
   #rootEnd = -1;
@@ -285,7 +284,6 @@ export class SoapScanner {
   #bodyScope: Record<string, string> = {};
   #bodyOwnNs: Record<string, string> = {};
   readonly #bodyTagPrefixes = new Set<string>();
-  #bodyQname = '';
   #bodyClark = '';
   readonly #bodyElements: string[] = [];
   #firstChildStart = -1;
@@ -534,7 +532,6 @@ export class SoapScanner {
   }
 
   #documentElement(tag: SaxesTagNS, map: PositionMap, position: number): void {
-    this.#rootQname = tag.name;
     this.#rootClark = clarkName(tag.uri, tag.local);
     this.#rootStart = map.ltByteBefore(position);
     const version = tag.local === 'Envelope' ? soapVersionOfNamespace(tag.uri) : null;
@@ -573,7 +570,6 @@ export class SoapScanner {
       }
       this.#bodySeen = true;
       this.#bodyDepth = 2;
-      this.#bodyQname = tag.name;
       this.#bodyClark = clarkName(tag.uri, tag.local);
       this.#bodyStart = map.ltByteBefore(position);
       this.#bodyNameEnd = this.#bodyStart + 1 + Buffer.byteLength(tag.name, 'utf8');
