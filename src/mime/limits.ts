@@ -5,6 +5,8 @@
  * @module
  */
 
+import { resolveLimits } from '../limits.js';
+
 /** Limits applied while parsing a multipart message. All sizes in bytes. */
 export interface MimeLimits {
   /** Header block bytes per part. Default 16 KiB (ASP.NET Core: 16 KiB). */
@@ -36,15 +38,5 @@ export const DEFAULT_MIME_LIMITS: Readonly<Required<MimeLimits>> = Object.freeze
 
 /** Fills in defaults and checks that every given limit is a non-negative number. */
 export function resolveMimeLimits(limits: MimeLimits | undefined): Required<MimeLimits> {
-  const out = { ...DEFAULT_MIME_LIMITS };
-  if (limits === undefined) return out;
-  for (const key of Object.keys(DEFAULT_MIME_LIMITS) as Array<keyof MimeLimits>) {
-    const value = limits[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-      throw new TypeError(`limits.${key} must be a non-negative number, got ${String(value)}`);
-    }
-    out[key] = value;
-  }
-  return out;
+  return resolveLimits<Required<MimeLimits>>(DEFAULT_MIME_LIMITS, limits);
 }

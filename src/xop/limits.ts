@@ -5,6 +5,8 @@
  * @module
  */
 
+import { resolveLimits } from '../limits.js';
+
 /** Limits applied by the SOAP/XOP scanner. */
 export interface XmlLimits {
   /**
@@ -27,15 +29,5 @@ export const DEFAULT_XML_LIMITS: Readonly<Required<XmlLimits>> = Object.freeze({
 
 /** Fills in defaults and checks that every given limit is a non-negative number. */
 export function resolveXmlLimits(limits: XmlLimits | undefined): Required<XmlLimits> {
-  const out = { ...DEFAULT_XML_LIMITS };
-  if (limits === undefined) return out;
-  for (const key of Object.keys(DEFAULT_XML_LIMITS) as Array<keyof XmlLimits>) {
-    const value = limits[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-      throw new TypeError(`limits.${key} must be a non-negative number, got ${String(value)}`);
-    }
-    out[key] = value;
-  }
-  return out;
+  return resolveLimits<Required<XmlLimits>>(DEFAULT_XML_LIMITS, limits);
 }
