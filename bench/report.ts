@@ -77,7 +77,8 @@ export function renderMarkdown(run: RunInfo): string {
   const m = run.machine;
   const s = run.settings;
   const targets = run.cases.flatMap((c) => c.targets);
-  const verdict = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : '**MISSED**');
+  const verdict = (t: { met: boolean | null; informational?: boolean }): string =>
+    (t.informational === true ? 'for the record (no target)' : t.met === null ? 'not measured' : t.met ? 'met' : '**MISSED**');
   const lines = [
     `# Benchmark results${run.quick ? ' (quick smoke run: tiny inputs, numbers mean nothing)' : ''}`,
     '',
@@ -95,7 +96,7 @@ export function renderMarkdown(run: RunInfo): string {
     '',
     '| target | measured | verdict |',
     '| --- | --- | --- |',
-    ...targets.map((t) => `| ${t.text} | ${t.measured} | ${verdict(t.met)} |`),
+    ...targets.map((t) => `| ${t.text} | ${t.measured} | ${verdict(t)} |`),
     '',
   ];
   for (const c of run.cases) {

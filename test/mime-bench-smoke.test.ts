@@ -19,7 +19,7 @@ interface JsonResults {
   quick: boolean;
   machine: { cpu: string; cores: number; node: string };
   loadAverage: { start: number[]; end: number[] };
-  targets: Array<{ case: string; text: string; met: boolean | null }>;
+  targets: Array<{ case: string; text: string; met: boolean | null; informational?: boolean }>;
   cases: Array<{ name: string; tables: JsonTable[]; extra?: Record<string, any> }>;
 }
 
@@ -35,7 +35,7 @@ function results(out: string): JsonResults {
 
 const CASES = ['big', 'small', 'pathological', 'sax', 'receive', 'compose'];
 const PEERS = ['dicer', '@fastify/busboy Dicer', '@remix-run/multipart-parser', '@mjackson/multipart-parser', 'multipasta'];
-const LIMITS = ['Buffer.indexOf limit', 'copy limit', 'xxh64 limit'];
+const LIMITS = ['Buffer.indexOf limit', 'Buffer.indexOf limit (LF framing)', 'copy limit', 'xxh64 limit'];
 const MULTIPART_TABLES = ['big-64KiB', 'big-1MiB', 'small', 'pathological'];
 
 /** Every multipart contestant side by side; xopstream's rows verified, timed and zero-copy; every other table's xopstream rows verified. */
@@ -83,7 +83,7 @@ test('bench --quick runs every case, verifies xopstream and writes RESULTS.md an
     /SAX pass .*at least 80% of saxes alone/, /receive to MemoryCache with xxh64: at least 80%/]) {
     assert.match(texts, what);
   }
-  for (const t of json.targets) assert.ok(t.met === true || t.met === false, t.text);
+  for (const t of json.targets) assert.ok(t.met === true || t.met === false || t.informational === true, t.text);
 
   const markdown = fs.readFileSync(path.join(run.out, 'RESULTS.md'), 'utf8');
   assert.match(markdown, /^# Benchmark results \(quick smoke run/m);

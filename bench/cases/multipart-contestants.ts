@@ -9,6 +9,7 @@ import { busboyDicer } from '../contestants/busboy-dicer.js';
 import { copyLimit } from '../contestants/copy-limit.js';
 import { dicer } from '../contestants/dicer.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
+import { indexOfLfLimit } from '../contestants/indexof-lf-limit.js';
 import { mjackson } from '../contestants/mjackson.js';
 import { multipasta } from '../contestants/multipasta.js';
 import { remix } from '../contestants/remix.js';
@@ -19,7 +20,7 @@ import { xxh64Limit } from '../contestants/xxh64-limit.js';
 import type { BenchMessage } from '../messages.js';
 import { byteLimitEntry, multipartEntry, type Entry } from '../tables.js';
 
-export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit];
+export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit, indexOfLfLimit];
 export const BYTE_LIMITS: readonly ByteLimit[] = [copyLimit, xxh64Limit];
 
 /** Every parser and every byte limit over `message`. */

@@ -15,8 +15,10 @@ export interface Target {
   text: string;
   /** What was measured, in words and numbers. */
   measured: string;
-  /** Null when it could not be measured in this run (say why in `measured`). */
+  /** Null when it could not be measured in this run (say why in `measured`), or for a figure kept for the record. */
   met: boolean | null;
+  /** Not an issue-7 target: a figure kept next to one for the record. */
+  informational?: boolean;
 }
 
 export interface CaseResult {

@@ -144,6 +144,15 @@ export class MultipartParser {
   #candidateStart = -1;
   /** Leading pending bytes that were never input (a virtual LF). */
   #pendingSkip = 0;
+  /**
+   * Body bytes of the chunk being written that are not handed on yet:
+   * contiguous views are merged into one (a rejected delimiter candidate would
+   * otherwise split the body into a callback per candidate). Handed on before
+   * any other callback, before write() returns and before an error is thrown.
+   */
+  #runSource: Uint8Array | null = null;
+  #runFrom = 0;
+  #runTo = 0;
 
   #state = S_BODY;
   #delimiterPhase = D_AFTER_BOUNDARY;
@@ -254,8 +263,20 @@ export class MultipartParser {
           default: throw this.#finishedError();
         }
       }
+      if (this.#state === S_DELIMITER && this.#candidateStart >= 0) {
+        // The candidate is still undecided and the chunk is the caller's: keep its bytes (see #beginDelimiter).
+        this.#appendPending(buf, this.#candidateStart, length);
+      }
+      this.#flushRun();
     } catch (error) {
-      throw this.#fail(error);
+      // The bytes before the error reach the consumer first, as they would have without merging.
+      let failure = error;
+      try {
+        this.#flushRun();
+      } catch (consumerError) {
+        failure = consumerError;
+      }
+      throw this.#fail(failure);
     }
     this.#candidateStart = -1;
     this.#offset += length;
@@ -422,18 +443,43 @@ export class MultipartParser {
   #emit(source: Uint8Array, from: number, to: number, copy: boolean): void {
     const onPartData = this.#callbacks.onPartData;
     if (onPartData === undefined) return;
+    if (!copy) {
+      if (this.#runSource === source && this.#runTo === from) {
+        this.#runTo = to;
+        return;
+      }
+      this.#flushRun();
+      this.#runSource = source;
+      this.#runFrom = from;
+      this.#runTo = to;
+      return;
+    }
+    this.#flushRun();
     // Copy only our own scratch bytes (held/pending): they are reused, so a view must not escape.
-    onPartData(copy ? source.slice(from, to) : source.subarray(from, to));
+    onPartData(source.slice(from, to));
+  }
+
+  /** Hands on the merged run of chunk bytes, if any. */
+  #flushRun(): void {
+    const source = this.#runSource;
+    if (source === null) return;
+    this.#runSource = null;
+    this.#callbacks.onPartData!(source.subarray(this.#runFrom, this.#runTo));
   }
 
   // --- S_DELIMITER -----------------------------------------------------------
 
-  /** Records the candidate delimiter bytes ([CR] LF "--" boundary) and enters S_DELIMITER. */
+  /**
+   * Records the candidate delimiter bytes ([CR] LF "--" boundary) and enters
+   * S_DELIMITER. A candidate that begins in the chunk being written is not
+   * copied: it is decided from the chunk itself, and copied into pending only
+   * if the chunk ends before it is decided (at the end of write()).
+   */
   #beginDelimiter(bytes: Uint8Array, length: number, candidateStart: number): void {
     if (candidateStart >= 0) this.#pendingSkip = 0;
     this.#candidateStart = candidateStart;
     this.#pendingLength = 0;
-    this.#appendPending(bytes, 0, length);
+    if (candidateStart < 0) this.#appendPending(bytes, 0, length);
     this.#state = S_DELIMITER;
     this.#delimiterPhase = D_AFTER_BOUNDARY;
     this.#paddingLength = 0;
@@ -486,7 +532,7 @@ export class MultipartParser {
           if (b === LF) return this.#openDelimiter(pos + 1);
           return this.#notADelimiter(buf, pos);
       }
-      this.#appendPending(buf, pos, pos + 1);
+      if (this.#candidateStart < 0) this.#appendPending(buf, pos, pos + 1);
       pos++;
     }
     return pos;
@@ -533,6 +579,7 @@ export class MultipartParser {
   }
 
   #endPart(): void {
+    this.#flushRun();
     this.#inPart = false;
     this.#callbacks.onPartEnd?.();
   }
