@@ -19,6 +19,9 @@ const HTAB = 0x09;
 const SPACE = 0x20;
 const COLON = 0x3a;
 
+/** Up to this many header lines, a lookup scans them rather than building a dictionary. */
+const SCAN_LIMIT = 16;
+
 /**
  * The headers of one MIME part: a read-only map keyed by lower-case header
  * name. Values are as received, unfolded and trimmed. A name that occurs
@@ -26,20 +29,31 @@ const COLON = 0x3a;
  * returns the first.
  */
 export class PartHeaders implements Iterable<[string, string]> {
-  readonly #values: Record<string, string[]>;
+  /** `[lower-case name, value]` in order of appearance. */
   readonly #order: Array<[string, string]>;
+  /**
+   * Name → values, built on first need: a part has a handful of headers, so
+   * a lookup scans #order (building a dictionary per part cost more than the
+   * lookups it saves, measured in the small-parts benchmark).
+   */
+  #values: Record<string, string[]> | null = null;
 
   /** @internal Use {@link parseHeaderBlock} or {@link PartHeaders.from}. */
   constructor(entries: ReadonlyArray<readonly [string, string]>) {
-    // Object.create(null): a header named __proto__ or constructor must not
-    // reach Object.prototype.
-    this.#values = Object.create(null);
     this.#order = [];
-    for (const [rawName, value] of entries) {
-      const name = rawName.toLowerCase();
-      (this.#values[name] ??= []).push(value);
-      this.#order.push([name, value]);
+    for (const [rawName, value] of entries) this.#order.push([rawName.toLowerCase(), value]);
+  }
+
+  /** The dictionary, for many headers and for keys()/toJSON(). */
+  #dictionary(): Record<string, string[]> {
+    if (this.#values === null) {
+      // Object.create(null): a header named __proto__ or constructor must not
+      // reach Object.prototype.
+      const values: Record<string, string[]> = Object.create(null);
+      for (const [name, value] of this.#order) (values[name] ??= []).push(value);
+      this.#values = values;
     }
+    return this.#values;
   }
 
   /** Builds headers from name/value pairs (names are lower-cased). */
@@ -49,17 +63,20 @@ export class PartHeaders implements Iterable<[string, string]> {
 
   /** The first value of a header (name is case-insensitive), or `null`. */
   get(name: string): string | null {
-    const list = this.#values[name.toLowerCase()];
-    return list === undefined ? null : list[0]!;
+    const key = name.toLowerCase();
+    const order = this.#order;
+    if (order.length > SCAN_LIMIT) return this.#dictionary()[key]?.[0] ?? null;
+    for (let i = 0; i < order.length; i++) if (order[i]![0] === key) return order[i]![1];
+    return null;
   }
 
   /** Every value of a header, in order of appearance. */
   getAll(name: string): readonly string[] {
-    return this.#values[name.toLowerCase()] ?? [];
+    return this.#dictionary()[name.toLowerCase()] ?? [];
   }
 
   has(name: string): boolean {
-    return this.#values[name.toLowerCase()] !== undefined;
+    return this.get(name) !== null;
   }
 
   /** Number of header lines. */
@@ -69,7 +86,7 @@ export class PartHeaders implements Iterable<[string, string]> {
 
   /** Distinct lower-case names. */
   keys(): IterableIterator<string> {
-    return Object.keys(this.#values)[Symbol.iterator]();
+    return Object.keys(this.#dictionary())[Symbol.iterator]();
   }
 
   /** `[name, value]` pairs in order of appearance. */
@@ -83,8 +100,9 @@ export class PartHeaders implements Iterable<[string, string]> {
 
   /** A plain object of first values, for logging and JSON. */
   toJSON(): Record<string, string> {
+    const values = this.#dictionary();
     const out: Record<string, string> = {};
-    for (const name of Object.keys(this.#values)) out[name] = this.#values[name]![0]!;
+    for (const name of Object.keys(values)) out[name] = values[name]![0]!;
     return out;
   }
 }
@@ -107,30 +125,46 @@ function isTokenByte(b: number): boolean {
  * @throws XopError `ERR_MIME_BAD_HEADER`, `ERR_MIME_TOO_MANY_HEADERS`
  */
 export function parseHeaderBlock(input: Uint8Array, offset: number, maxCount: number): PartHeaders {
-  // One Buffer view of the block: Buffer.indexOf and ranged toString() decode
-  // without the per-call cost of TextDecoder (headers are parsed per part).
+  // One Buffer view of the block. Headers are parsed per part, so the per-call
+  // costs count: each line is scanned once in JS (line end, colon and control
+  // bytes together), and an ASCII block is decoded to a string once and sliced.
   const block = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const entries: Array<[string, string]> = [];
+  let text: string | null = null; // the whole block as latin1, decoded on first use
+  const decode = (from: number, to: number, ascii: boolean): string => {
+    if (!ascii) return block.toString('utf8', from, to); // Values are UTF-8 (RFC 6532).
+    text ??= block.toString('latin1');
+    return text.slice(from, to); // ASCII: latin1 is exact.
+  };
   let name = '';
   let value = '';
   let haveField = false;
   let pos = 0;
   const end = block.length;
   while (pos < end) {
-    let lineEnd = block.indexOf(LF, pos);
-    if (lineEnd === -1) lineEnd = end;
-    let contentEnd = lineEnd;
-    if (contentEnd > pos && block[contentEnd - 1] === CR) contentEnd--;
     // RFC 5322 §2.2: no CR or LF inside a line, and no other control bytes.
     let ascii = true;
-    for (let i = pos; i < contentEnd; i++) {
-      const b = block[i]!;
+    let colon = -1;
+    let lineEnd = pos;
+    let bad = -1;
+    for (; lineEnd < end; lineEnd++) {
+      const b = block[lineEnd]!;
+      if (b === LF) break;
       if (b >= 0x80) ascii = false;
-      else if ((b < SPACE && b !== HTAB) || b === 0x7f) {
-        throw xopError(ErrorCodes.MIME_BAD_HEADER,
-          b === CR ? 'bare CR inside a header line' : `control byte 0x${b.toString(16).padStart(2, '0')} in a header line`,
-          { offset: offset + i });
-      }
+      else if (b === COLON) {
+        if (colon === -1) colon = lineEnd;
+      } else if (((b < SPACE && b !== HTAB) || b === 0x7f) && bad === -1) bad = lineEnd;
+    }
+    let contentEnd = lineEnd;
+    if (contentEnd > pos && block[contentEnd - 1] === CR) {
+      contentEnd--;
+      if (bad === contentEnd) bad = -1; // the CR of the line break
+    }
+    if (bad !== -1) {
+      const b = block[bad]!;
+      throw xopError(ErrorCodes.MIME_BAD_HEADER,
+        b === CR ? 'bare CR inside a header line' : `control byte 0x${b.toString(16).padStart(2, '0')} in a header line`,
+        { offset: offset + bad });
     }
     const first = block[pos];
     if (first === SPACE || first === HTAB) {
@@ -138,10 +172,9 @@ export function parseHeaderBlock(input: Uint8Array, offset: number, maxCount: nu
       if (!haveField) {
         throw xopError(ErrorCodes.MIME_BAD_HEADER, 'header block starts with a continuation line', { offset: offset + pos });
       }
-      value += block.toString(ascii ? 'latin1' : 'utf8', pos, contentEnd);
+      value += decode(pos, contentEnd, ascii);
     } else if (contentEnd > pos) {
       if (haveField) entries.push([name, value.trim()]);
-      const colon = block.indexOf(COLON, pos);
       if (colon === -1 || colon >= contentEnd) {
         throw xopError(ErrorCodes.MIME_BAD_HEADER, 'header line without a colon', { offset: offset + pos });
       }
@@ -161,9 +194,8 @@ export function parseHeaderBlock(input: Uint8Array, offset: number, maxCount: nu
           { offset: offset + pos, limit: maxCount });
       }
       // Header names are ASCII tokens (checked above), so latin1 is exact.
-      name = block.toString('latin1', pos, nameEnd).toLowerCase();
-      // Values are UTF-8 (RFC 6532); ASCII, the usual case, decodes faster as latin1 with the same result.
-      value = block.toString(ascii ? 'latin1' : 'utf8', colon + 1, contentEnd);
+      name = decode(pos, nameEnd, true).toLowerCase();
+      value = decode(colon + 1, contentEnd, ascii);
       haveField = true;
     }
     pos = lineEnd + 1;
