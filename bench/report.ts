@@ -38,6 +38,8 @@ export interface RunInfo {
   startedAt: Date;
   seconds: number;
   cases: CaseResult[];
+  /** Hand-written analysis (bench/analysis.md) appended to a full run's report, or null. */
+  analysis: string | null;
 }
 
 const fmt = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
@@ -104,6 +106,7 @@ export function renderMarkdown(run: RunInfo): string {
     if (c.notes.length > 0) lines.push(...c.notes, '');
     for (const table of c.tables) lines.push(...tableLines(table));
   }
+  if (run.analysis !== null) lines.push(run.analysis.trim(), '');
   lines.push('Reproduce: see "Benchmarks" in README.md (`npm run bench`; one case: `npm run bench -- --case NAME`).', '');
   return lines.join('\n');
 }

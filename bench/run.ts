@@ -82,6 +82,12 @@ function parseArgs(argv: string[]): Options {
   return { quick, out, rounds, cases: cases.length === 0 ? null : cases, memoryMiB, list: argv.includes('--list') };
 }
 
+/** The hand-written analysis of the missed targets, kept next to the results. */
+function readAnalysis(): string | null {
+  const file = path.join(projectRoot, 'bench', 'analysis.md');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (options.list) {
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
   const run = {
     quick: options.quick, command, settings, machine: m, loadStart, loadEnd: os.loadavg(), startedAt,
     seconds: (Date.now() - startedAt.getTime()) / 1000, cases: results,
+    analysis: options.quick ? null : readAnalysis(),
   };
   const markdown = renderMarkdown(run);
   process.stdout.write(`\n${markdown}`);
