@@ -243,8 +243,13 @@ class EventPump {
       return;
     }
     if (!this.#singleBegun) this.#beginSingle();
+    const allowed = this.#totalLimit - this.#singleBytes;
     this.#singleBytes += chunk.length;
     if (this.#singleBytes > this.#totalLimit) {
+      // The bytes up to the limit go out first, as in the multipart parser, so that an error
+      // in them (the XML layer's) wins whatever the chunking (found by the fuzzer:
+      // corpus/regressions/receive-chunking-single-part-*).
+      if (allowed > 0) this.#events.push({ kind: 1, view: chunk.subarray(0, allowed) });
       throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `message exceeds limits.totalBytes (${this.#totalLimit})`,
         { offset: this.#totalLimit, limit: this.#totalLimit });
     }
