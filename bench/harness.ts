@@ -6,23 +6,14 @@
  * figure is the median of its round medians, its spread the lowest and
  * highest round median, and a ratio is the median of the per-round ratios.
  *
+ * No forced GC between tasks: tried, it shrinks V8's heap before each task
+ * and penalises the allocation-heavy ones (the SAX scanner fell from ~0.78x
+ * to ~0.55x of saxes alone), which no server sees.
+ *
  * @module
  */
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Bench } from 'tinybench';
-
-/**
- * A full garbage collection before each task of a round, so that no task
- * pays for the garbage of the one before it (a receive() leaves 64 MB of
- * blocks behind). Enabled at run time: `npm run bench` needs no node flag.
- */
-const collectGarbage: () => void = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (() => void) | undefined;
-  return typeof gc === 'function' ? gc : () => {};
-})();
 
 /** How long and how often to run. */
 export interface BenchSettings {
@@ -82,7 +73,6 @@ export async function timeTasks(tasks: readonly TimedTask[], settings: BenchSett
       warmupTime: settings.warmupMs,
       warmupIterations: settings.warmupIterations,
       throws: true,
-      setup: () => collectGarbage(),
     });
     // Alternate the order from round to round so that no task always runs right after a heavy one.
     const ordered = round % 2 === 0 ? tasks : [...tasks].reverse();

@@ -36,7 +36,7 @@ interface RootPart {
 }
 
 /** ~`target` bytes of an MTOM envelope: orders with lines, customers and notes; an xop:Include every `includeEvery` orders. */
-function buildMtomEnvelope(target: number, includes: number): RootPart {
+export function buildMtomEnvelope(target: number, includes: number): RootPart {
   const head = `<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="${SOAP11}" xmlns:xop="${XOP}" ` +
     `xmlns:xmime="${XMIME}" xmlns:ns="urn:example:orders" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
     '<soapenv:Header><ns:trace xmlns:ns="urn:example:trace" soapenv:mustUnderstand="0">bench-7f2c</ns:trace></soapenv:Header>' +
@@ -100,7 +100,7 @@ function buildBase64Envelope(target: number): RootPart {
   };
 }
 
-function scannerEntry(root: RootPart, retainEnvelope: boolean): Entry {
+export function scannerEntry(root: RootPart, retainEnvelope: boolean): Entry {
   const limits = { rootBytes: Math.max(64 * 1024 * 1024, root.bytes.length) };
   const scan = (): ReturnType<SoapScanner['end']> => {
     const scanner = new SoapScanner({ contentType: root.contentType, multipartType: root.multipartType, retainEnvelope, limits });
@@ -124,7 +124,7 @@ function scannerEntry(root: RootPart, retainEnvelope: boolean): Entry {
   };
 }
 
-function saxesEntry(root: RootPart): Entry {
+export function saxesEntry(root: RootPart): Entry {
   const parse = (): number => {
     const parser = new SaxesParser({ xmlns: true, position: true });
     let open = 0;
