@@ -47,9 +47,10 @@ function assertVerifiedTables(json: JsonResults): void {
     for (const row of t.rows.filter((r) => r.kind === 'xopstream')) {
       assert.equal(row.wrong, null, `${id} ${row.name}`);
       assert.ok(row.rate! > 0);
-      // Body views are subarrays of the input: all body bytes of real files, all but held-back prefixes in the pathological part.
-      if (id === 'pathological') assert.ok(row.zeroCopyShare! > 0.99, `${id} ${row.name}`);
-      else assert.equal(row.zeroCopyShare, 1, `${id} ${row.name}`);
+      // Body views are subarrays of the input; the only copies allowed are the few held-back bytes of a
+      // delimiter candidate that straddled two chunks and turned out to be data (the corpus/ fallback
+      // message has such candidates at chunk borders, the shared corpus's PDFs and JPEGs may too).
+      assert.ok(row.zeroCopyShare! > 0.99, `${id} ${row.name}: zero-copy share ${row.zeroCopyShare}`);
     }
     for (const relation of ['dicer', 'best peer', 'limit']) {
       assert.ok(t.ratios.some((r) => r.of === 'xopstream push' && r.relation === relation), `${id}: push against ${relation}`);
