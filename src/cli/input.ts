@@ -26,6 +26,39 @@ export function usageExit(command: string, parsed: unknown, usage: string): numb
   return 2;
 }
 
+/** A FILE|- command line with an optional --content-type and boolean flags. */
+export interface FileArgs {
+  file: string;
+  contentType: string | null;
+  /** The boolean flags that were given (e.g. `--json`). */
+  flags: Set<string>;
+}
+
+/**
+ * Parses `[--content-type CT] [FLAG...] FILE|-`; returns a usage message
+ * (`''` for --help) when the line does not parse.
+ */
+export function parseFileArgs(args: string[], knownFlags: readonly string[]): FileArgs | string {
+  let file: string | null = null;
+  let contentType: string | null = null;
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (knownFlags.includes(arg)) flags.add(arg);
+    else if (arg === '--content-type' || arg === '-t') {
+      const value = args[++i];
+      if (value === undefined) return '--content-type needs a value';
+      contentType = value;
+    } else if (arg.startsWith('--content-type=')) contentType = arg.slice('--content-type='.length);
+    else if (arg === '--help' || arg === '-h') return '';
+    else if (arg.startsWith('-') && arg !== '-') return `unknown option ${arg}`;
+    else if (file !== null) return 'give exactly one FILE (or - for standard input)';
+    else file = arg;
+  }
+  if (file === null) return 'give a FILE (or - for standard input)';
+  return { file, contentType, flags };
+}
+
 /**
  * Opens FILE (or standard input for `-`) and, without --content-type, reads
  * the Content-Type from the input's leading header block. An unreadable file

@@ -27,7 +27,7 @@ import { parseMultipart, type ByteSource } from '../../mime/stream.js';
 import { inflate } from '../../xop/inflate.js';
 import { XopResolver } from '../../xop/resolve.js';
 import { SoapScanner, type SoapScanResult } from '../../xop/scanner.js';
-import { openMessageInput, usageExit } from '../input.js';
+import { openMessageInput, parseFileArgs, usageExit } from '../input.js';
 
 const USAGE = 'usage: xopstream inflate [--content-type CT] [--root-document] [--strict] FILE|-\n';
 
@@ -39,26 +39,9 @@ interface InflateArgs {
 }
 
 function parseArgs(args: string[]): InflateArgs | string {
-  let file: string | null = null;
-  let contentType: string | null = null;
-  let rootDocument = false;
-  let strict = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--root-document') rootDocument = true;
-    else if (arg === '--strict') strict = true;
-    else if (arg === '--content-type' || arg === '-t') {
-      const value = args[++i];
-      if (value === undefined) return '--content-type needs a value';
-      contentType = value;
-    } else if (arg.startsWith('--content-type=')) contentType = arg.slice('--content-type='.length);
-    else if (arg === '--help' || arg === '-h') return '';
-    else if (arg.startsWith('-') && arg !== '-') return `unknown option ${arg}`;
-    else if (file !== null) return 'give exactly one FILE (or - for standard input)';
-    else file = arg;
-  }
-  if (file === null) return 'give a FILE (or - for standard input)';
-  return { file, contentType, rootDocument, strict };
+  const parsed = parseFileArgs(args, ['--root-document', '--strict']);
+  if (typeof parsed === 'string') return parsed;
+  return { file: parsed.file, contentType: parsed.contentType, rootDocument: parsed.flags.has('--root-document'), strict: parsed.flags.has('--strict') };
 }
 
 /** What {@link readXopMessage} returns: the scanned root and the other parts' bytes. */

@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import { StreamingDigest } from '../../cache/digest.js';
 import { isXopError } from '../../errors.js';
 import { parseMultipart, type ByteSource, type ParseMultipartOptions } from '../../mime/stream.js';
-import { openMessageInput, usageExit } from '../input.js';
+import { openMessageInput, parseFileArgs, usageExit } from '../input.js';
 import { MessageSoapSummary, type SoapSummary, type XopIncludeSummary } from '../../xop/summary.js';
 
 /** One part in an inspect report. */
@@ -146,24 +146,9 @@ interface InspectArgs {
 }
 
 function parseArgs(args: string[]): InspectArgs | string {
-  let file: string | null = null;
-  let contentType: string | null = null;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--content-type' || arg === '-t') {
-      const value = args[++i];
-      if (value === undefined) return '--content-type needs a value';
-      contentType = value;
-    } else if (arg.startsWith('--content-type=')) contentType = arg.slice('--content-type='.length);
-    else if (arg === '--help' || arg === '-h') return '';
-    else if (arg.startsWith('-') && arg !== '-') return `unknown option ${arg}`;
-    else if (file !== null) return 'give exactly one FILE (or - for standard input)';
-    else file = arg;
-  }
-  if (file === null) return 'give a FILE (or - for standard input)';
-  return { file, contentType, json };
+  const parsed = parseFileArgs(args, ['--json']);
+  if (typeof parsed === 'string') return parsed;
+  return { file: parsed.file, contentType: parsed.contentType, json: parsed.flags.has('--json') };
 }
 
 /** Runs `xopstream inspect`; returns the exit code (0 ok, 1 parse error, 2 usage). */
