@@ -15,10 +15,13 @@
  */
 
 import type { AttachmentReference } from '../cache/types.js';
+import { contentIdMatchKeys } from '../xop/cid.js';
 import type { PartIdentity, XopResolver } from '../xop/resolve.js';
 import type { SoapScanResult } from '../xop/scanner.js';
 
 interface Pending {
+  /** Position in the claim order: xop:Includes, then swaRefs, each in document order. */
+  seq: number;
   cid: string;
   reference: AttachmentReference;
 }
@@ -29,6 +32,7 @@ export class ReferenceIndex {
   /** Lower-cased Content-ID → the references naming it (any case). */
   readonly #byLowerCid = new Map<string, Pending[]>();
   readonly #claimed = new Set<string>();
+  #count = 0;
 
   constructor(scan: SoapScanResult, resolver: XopResolver) {
     this.#resolver = resolver;
@@ -44,7 +48,7 @@ export class ReferenceIndex {
     const key = cid.toLowerCase();
     let list = this.#byLowerCid.get(key);
     if (list === undefined) this.#byLowerCid.set(key, list = []);
-    list.push({ cid, reference });
+    list.push({ seq: this.#count++, cid, reference });
   }
 
   /**
@@ -55,8 +59,14 @@ export class ReferenceIndex {
   claim(part: PartIdentity & { contentId: string | null }): AttachmentReference[] {
     this.#resolver.addPart(part);
     if (part.contentId === null) return [];
-    const candidates = this.#byLowerCid.get(part.contentId.toLowerCase());
-    if (candidates === undefined) return [];
+    // The id as received, and its percent-decoded form when it carries %-escapes (the resolver matches both).
+    const candidates: Pending[] = [];
+    for (const key of contentIdMatchKeys(part.contentId)) {
+      const list = this.#byLowerCid.get(key.toLowerCase());
+      if (list !== undefined) for (const pending of list) if (!candidates.includes(pending)) candidates.push(pending);
+    }
+    if (candidates.length === 0) return [];
+    candidates.sort((a, b) => a.seq - b.seq);
     const out: AttachmentReference[] = [];
     for (const { cid, reference } of candidates) {
       if (this.#claimed.has(cid)) continue;

@@ -7,13 +7,15 @@
  * percent-decode the URL and compare it with the header value (WCF's
  * XmlMtomReader uses `Uri.UnescapeDataString`, zeep `urllib.parse.unquote`,
  * Metro `URLDecoder`, which also turns `+` into a space — so `+` is encoded
- * too).
+ * too). The encoding itself lives in `src/xop/cid.ts`, shared with the
+ * receive side.
  *
  * @module
  */
 
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes, xopError } from '../errors.js';
+import { cidUrlOf, contentIdOfCidUrl } from '../xop/cid.js';
 
 /** Domain part of generated Content-IDs (RFC 2392 wants a globally unique addr-spec). */
 export const GENERATED_CID_DOMAIN = 'xopstream';
@@ -48,23 +50,16 @@ export function checkContentId(id: string): string {
   return id;
 }
 
-/** Characters left as they are in a `cid:` URL: RFC 3986 unreserved, plus `@` and `:` that every msg-id has. */
-const URL_SAFE = /[A-Za-z0-9\-._~@:]/;
-
 /**
- * The `cid:` URL of a Content-ID (RFC 2392 §2): every byte of its UTF-8 form
- * outside {@link URL_SAFE} becomes `%XX`.
+ * The `cid:` URL of a Content-ID (RFC 2392 §2): the receive side's
+ * {@link cidUrlOf}, so what is sent and what is matched on receipt agree
+ * (`+` and everything outside the URL-safe set become `%XX`).
  *
  * @example
  * cidUrl('a b+c@x') // → 'cid:a%20b%2Bc@x'
  */
 export function cidUrl(contentId: string): string {
-  let out = 'cid:';
-  for (const ch of contentId) {
-    if (URL_SAFE.test(ch)) out += ch;
-    else for (const byte of Buffer.from(ch, 'utf8')) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
+  return cidUrlOf(contentId);
 }
 
 /**
@@ -72,11 +67,5 @@ export function cidUrl(contentId: string): string {
  * is not a `cid:` URL (or its percent-encoding is broken).
  */
 export function contentIdOfUrl(url: string): string | null {
-  const trimmed = url.trim();
-  if (trimmed.length < 4 || trimmed.slice(0, 4).toLowerCase() !== 'cid:') return null;
-  try {
-    return decodeURIComponent(trimmed.slice(4));
-  } catch {
-    return null;
-  }
+  return contentIdOfCidUrl(url);
 }

@@ -1,7 +1,10 @@
 /**
  * Matching references (xop:Include, swaRef, href) to the parts of a message
  * by Content-ID (RFC 2392: the href was percent-decoded by the scanner, the
- * Content-ID is used as received; both without angle brackets).
+ * Content-ID is used as received; both without angle brackets). A Content-ID
+ * that itself carries %-escapes also matches in its decoded form (after
+ * every exact match), and then, unless disabled, one that differs only in
+ * letter case.
  *
  * Incremental, because in a stream the root part comes first and the parts
  * it references after it: {@link XopResolver.addPart} as each part begins,
@@ -11,7 +14,7 @@
  */
 
 import { ErrorCodes, xopError } from '../errors.js';
-import { stripAngleBrackets } from '../mime/content-type.js';
+import { contentIdMatchKeys } from './cid.js';
 import type { SwaReference, XopInclude } from './scanner.js';
 
 /** The facts about a part the resolver needs. */
@@ -81,7 +84,10 @@ export class XopResolver {
   readonly #includes: readonly XopInclude[];
   readonly #swaRefs: readonly SwaReference[];
   readonly #options: XopResolverOptions;
+  /** Content-ID (without <>) → the first part that carries it. */
   readonly #byId = new Map<string, number>();
+  /** Percent-decoded Content-ID → the first part whose id decodes to it (ids with %-escapes only). */
+  readonly #byDecodedId = new Map<string, number>();
   readonly #byLowerId = new Map<string, number>();
   readonly #parts: number[] = [];
 
@@ -91,22 +97,47 @@ export class XopResolver {
     this.#options = options;
   }
 
-  /** Registers a part (first Content-ID wins when two parts share one). */
-  addPart(part: PartIdentity): void {
+  /**
+   * Registers a part (first Content-ID wins when two parts share one).
+   *
+   * @returns the index of the earlier part that carries the same Content-ID
+   *   (compared without angle brackets), or null when it is the first (or
+   *   has none): what a duplicate Content-ID error or warning names.
+   */
+  addPart(part: PartIdentity): number | null {
     this.#parts.push(part.index);
-    if (part.contentId === null) return;
-    const id = stripAngleBrackets(part.contentId);
-    if (!this.#byId.has(id)) this.#byId.set(id, part.index);
+    if (part.contentId === null) return null;
+    const [id, decoded] = contentIdMatchKeys(part.contentId) as [string, string | undefined];
+    const earlier = this.#byId.get(id);
+    if (earlier !== undefined) return earlier;
+    this.#byId.set(id, part.index);
+    if (decoded !== undefined && !this.#byDecodedId.has(decoded)) this.#byDecodedId.set(decoded, part.index);
     const lower = id.toLowerCase();
     if (!this.#byLowerId.has(lower)) this.#byLowerId.set(lower, part.index);
+    if (decoded !== undefined && !this.#byLowerId.has(decoded.toLowerCase())) this.#byLowerId.set(decoded.toLowerCase(), part.index);
+    return null;
   }
 
-  /** The part a Content-ID names so far, or null. */
+  /** The earliest part registered so far whose Content-ID (without <>, as received) is `id`, or null. */
+  firstPartWithId(id: string): number | null {
+    return this.#byId.get(id) ?? null;
+  }
+
+  /**
+   * The part a (percent-decoded) href Content-ID names so far, or null: an
+   * exact match, else a Content-ID whose own %-escapes decode to it, else
+   * (unless disabled) one that differs only in letter case.
+   */
   partFor(cid: string): number | null {
-    const exact = this.#byId.get(cid);
+    const exact = this.#byId.get(cid) ?? this.#byDecodedId.get(cid);
     if (exact !== undefined) return exact;
     if (this.#options.caseInsensitiveFallback === false) return null;
     return this.#byLowerId.get(cid.toLowerCase()) ?? null;
+  }
+
+  /** True when `cid` names `part` without the letter-case fallback. */
+  #matchesExactly(cid: string, part: number): boolean {
+    return (this.#byId.get(cid) ?? this.#byDecodedId.get(cid)) === part;
   }
 
   /**
@@ -126,7 +157,7 @@ export class XopResolver {
           `xop:Include in ${include.path} names cid:${include.cid}, but no part has that Content-ID`,
           { offset: include.offset, cid: include.cid, status: 400 });
       }
-      if (this.#byId.get(include.cid) !== part) {
+      if (!this.#matchesExactly(include.cid, part)) {
         warnings.push(`cid:${include.cid} matched a Content-ID that differs in letter case (part ${part})`);
       }
       includes.push({ include, part });
