@@ -9,11 +9,13 @@
  * packages (e.g. the W3C XOP example) are accepted: their document element is
  * the root document.
  *
- * The root part is scanned while it streams; the other parts are kept in
- * memory until the end of the message, since the envelope can only be
- * written once every part it names has arrived (the library's `inflate`
- * reads attachments from wherever a receiver stored them; this command has
- * nowhere but memory).
+ * The root part is scanned while it streams; the other parts stream into
+ * files of a private temporary directory (removed when the command ends,
+ * whatever happens), since the envelope can only be written once every part
+ * it names has arrived. The envelope is then written with each include's
+ * part streamed back from its file, as the library's `inflate` does from a
+ * cache: memory stays bounded by the root part, whatever the attachments
+ * weigh (it used to hold every attachment in memory until the end).
  *
  * Exit codes: 0 written, 1 the message is malformed or names a missing part
  * (`ERR_…` on stderr), 2 usage.
@@ -22,6 +24,10 @@
  */
 
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { isXopError } from '../../errors.js';
 import { parseMultipart, type ByteSource } from '../../mime/stream.js';
 import { inflate } from '../../xop/inflate.js';
@@ -44,24 +50,25 @@ function parseArgs(args: string[]): InflateArgs | string {
   return { file: parsed.file, contentType: parsed.contentType, rootDocument: parsed.flags.has('--root-document'), strict: parsed.flags.has('--strict') };
 }
 
-/** What {@link readXopMessage} returns: the scanned root and the other parts' bytes. */
+/** What {@link readXopMessage} returns: the scanned root and where the other parts' bytes were spooled. */
 export interface ReadXopMessage {
   scan: SoapScanResult;
   /** Part index of each include, in the order of `scan.includes`. */
   partOfInclude: number[];
-  /** Bytes of every non-root part, by index. */
-  parts: Map<number, Uint8Array[]>;
+  /** File holding the bytes of every non-root part, by index (under `spoolDir`). */
+  parts: Map<number, string>;
 }
 
 /**
- * Parses a message, scans its root part and keeps the other parts in memory.
+ * Parses a message, scans its root part and streams the other parts into
+ * files under `spoolDir` (one per part; the caller removes the directory).
  *
  * @throws XopError from parsing, scanning or resolving (`ERR_XOP_MISSING_PART`).
  */
-export async function readXopMessage(source: ByteSource, contentType: string, strict: boolean): Promise<ReadXopMessage> {
+export async function readXopMessage(source: ByteSource, contentType: string, strict: boolean, spoolDir: string): Promise<ReadXopMessage> {
   const parsed = parseMultipart(source, contentType);
   const p = parsed.info.contentType.parameters;
-  const parts = new Map<number, Uint8Array[]>();
+  const parts = new Map<number, string>();
   const scanners = new Map<number, SoapScanner>();
   const identities: Array<{ index: number; contentId: string | null }> = [];
   for await (const part of parsed) {
@@ -73,14 +80,24 @@ export async function readXopMessage(source: ByteSource, contentType: string, st
         strict, requireEnvelope: false, part: part.index,
       })
       : null;
-    const chunks: Uint8Array[] = [];
-    for await (const view of part.body) {
-      scanner?.write(view);
-      // Copy: the part's views are only valid until the next part is read, and the envelope needs all parts.
-      if (!part.isRoot) chunks.push(Buffer.from(view));
+    if (part.isRoot) {
+      for await (const view of part.body) scanner!.write(view);
+    } else {
+      // The name is derived from the index only: nothing a peer sends reaches a path.
+      const file = path.join(spoolDir, `${part.index}.part`);
+      const handle = await open(file, 'wx', 0o600);
+      try {
+        for await (const view of part.body) {
+          scanner?.write(view);
+          // Awaited per view: the next bytes are read from the input only once these are written (backpressure).
+          await handle.write(view);
+        }
+      } finally {
+        await handle.close();
+      }
+      parts.set(part.index, file);
     }
     if (scanner !== null) scanners.set(part.index, scanner);
-    if (!part.isRoot) parts.set(part.index, chunks);
   }
   const rootIndex = parsed.rootIndex ?? 0;
   const rootScanner = scanners.get(rootIndex);
@@ -97,15 +114,20 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   const usage = usageExit('inflate', parsed, USAGE);
   if (usage !== null || typeof parsed === 'string') return usage ?? 2;
+  let spoolDir: string | null = null;
   try {
     const input = await openMessageInput('inflate', parsed.file, parsed.contentType);
     if (typeof input === 'number') return input;
-    const message = await readXopMessage(input.source, input.contentType, parsed.strict);
+    spoolDir = await mkdtemp(path.join(os.tmpdir(), 'xopstream-inflate-'));
+    const message = await readXopMessage(input.source, input.contentType, parsed.strict, spoolDir);
     const partOf = new Map(message.scan.includes.map((include, i) => [include, message.partOfInclude[i]!]));
     for (const warning of message.scan.warnings) process.stderr.write(`warning: ${warning}\n`);
     const output = inflate(message.scan, {
       target: parsed.rootDocument ? 'rootDocument' : 'envelope',
-      attachment: (_cid, include) => message.parts.get(partOf.get(include)!) ?? [],
+      attachment: (_cid, include) => {
+        const file = message.parts.get(partOf.get(include)!);
+        return file === undefined ? [] : createReadStream(file);
+      },
     });
     for await (const piece of output) {
       if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
@@ -115,5 +137,7 @@ export async function run(args: string[]): Promise<number> {
     if (!isXopError(error)) throw error;
     process.stderr.write(`${error.code}: ${error.message}\n`);
     return 1;
+  } finally {
+    if (spoolDir !== null) await rm(spoolDir, { recursive: true, force: true });
   }
 }
