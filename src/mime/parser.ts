@@ -6,14 +6,18 @@
  * Node, Web and async-iterator faces (`stream.ts`) are thin wrappers.
  *
  * ## Framing and line endings
- * RFC 2046 §5.1.1 defines the delimiter as CRLF "--" boundary. Real peers
- * (SoapUI, PHP SOAP stacks, old Axis2 test captures) frame with bare LF, and
- * some mix the two in one message, so the scanner searches for
- * LF "--" boundary and treats a CR right before that LF as part of the
- * delimiter. The one consequence: in an LF-framed message, a body that ends
- * with a CR byte loses that CR. The first delimiter may start the message
- * without a line break (RFC 2046 §5.1.1 "the CRLF preceding the boundary
- * delimiter line is conceptually attached to the boundary").
+ * RFC 2046 §5.1.1 defines the delimiter as CRLF "--" boundary. Some real
+ * peers (PHP SOAP stacks, SoapUI, Axis2 and Python test captures) frame with
+ * bare LF instead. Like Go's mime/multipart, the parser takes a message's
+ * framing from its first delimiter line: if that line ends in a bare LF, or
+ * any header line later ends in one, LF "--" boundary is a delimiter for the
+ * rest of the message (a CR right before that LF belongs to the delimiter; the
+ * one consequence is that a body ending with a CR byte loses that CR).
+ * Otherwise the message is CRLF-framed and parsed as the RFC says: a bare-LF
+ * look-alike inside a body is data, as for dicer, busboy and Go, and the
+ * search skips such look-alikes in native code. The first delimiter may start
+ * the message without a line break (RFC 2046 §5.1.1 "the CRLF preceding the
+ * boundary delimiter line is conceptually attached to the boundary").
  *
  * After the boundary, a delimiter line is confirmed by "--" (close
  * delimiter), or by optional transport padding (SP/HTAB) and a line break.
@@ -30,11 +34,14 @@
  * overwrite) the chunk it came from.
  *
  * ## Linear time
- * Delimiter search is `Buffer.prototype.indexOf` (native, sublinear on
- * average). The delimiter contains exactly one LF, at its start (boundary
- * characters exclude CR and LF), so a partial match can only begin at the
- * last LF of a chunk and a failed candidate never needs re-scanning: every
- * input byte is examined a bounded number of times whatever its content.
+ * Delimiter search is `Buffer.prototype.indexOf` (native memchr and
+ * Boyer-Moore-Horspool). A CRLF-framed message is searched for CR LF "--"
+ * boundary; otherwise for the suffix of LF "--" boundary that starts at an
+ * uncommon boundary byte ({@link searchStartOf}), confirming the bytes before
+ * it. Either needle's first byte occurs in it once, so matches never overlap
+ * and a failed candidate never needs re-scanning; a partial match at a chunk
+ * end can only begin at the last LF (or the CR before it): every input byte
+ * is examined a bounded number of times whatever its content.
  *
  * @module
  */
@@ -128,6 +135,11 @@ export class MultipartParser {
 
   /** LF "--" boundary. */
   readonly #needle: Buffer;
+  /** The suffix of the needle that `Buffer.indexOf` searches for, and where it starts in the needle. */
+  readonly #search: Buffer;
+  readonly #searchStart: number;
+  /** CR LF "--" boundary: the needle once the message is known to frame with CRLF. */
+  readonly #crlfNeedle: Buffer;
   /** Bytes held back at a chunk end: [CR] LF "--" boundary-prefix, or a lone CR. */
   readonly #held: Uint8Array;
   #heldLength = 0;
@@ -155,6 +167,12 @@ export class MultipartParser {
   #runTo = 0;
 
   #state = S_BODY;
+  /**
+   * Whether a delimiter may follow a bare LF (true until the first delimiter
+   * line, and for the rest of the message once it or a header line ended in
+   * a bare LF); otherwise only CRLF "--" boundary is a delimiter (RFC 2046).
+   */
+  #bareLfFraming = true;
   #delimiterPhase = D_AFTER_BOUNDARY;
   #paddingLength = 0;
   /** True between onPartBegin and onPartEnd; false in the preamble and between parts. */
@@ -198,6 +216,9 @@ export class MultipartParser {
     this.#totalBytesLimit = limits.totalBytes;
     this.#preambleLimit = limits.preambleBytes;
     this.#needle = Buffer.from('\n--' + boundary, 'latin1');
+    this.#searchStart = searchStartOf(this.#needle);
+    this.#search = this.#needle.subarray(this.#searchStart);
+    this.#crlfNeedle = Buffer.from('\r\n--' + boundary, 'latin1');
     this.#held = new Uint8Array(this.#needle.length + 1);
     this.#pending = new Uint8Array(this.#needle.length + 8);
     this.#headerBuffer = new Uint8Array(Math.min(1024, Math.max(16, this.#headerBytesLimit)));
@@ -350,8 +371,9 @@ export class MultipartParser {
       const matched = this.#heldLength - crOffset; // needle bytes already matched
       const wanted = needleLength - matched;
       const available = Math.min(wanted, length - pos);
-      let ok = true;
-      for (let i = 0; i < available; i++) {
+      // With CRLF framing a held prefix must start with its CR (or stand for a line break consumed before).
+      let ok = this.#bareLfFraming || crOffset === 1 || this.#heldIsVirtual;
+      for (let i = 0; ok && i < available; i++) {
         if (buf[pos + i] !== needle[matched + i]) { ok = false; break; }
       }
       if (ok && available < wanted) {
@@ -381,7 +403,7 @@ export class MultipartParser {
       if (heldLength > from) this.#data(this.#held, from, heldLength, true);
     }
 
-    const index = buf.indexOf(needle, pos);
+    const index = this.#findCandidate(buf, pos);
     if (index !== -1) {
       const crBefore = index > pos && buf[index - 1] === CR;
       const dataEnd = crBefore ? index - 1 : index;
@@ -403,7 +425,8 @@ export class MultipartParser {
       for (let i = lastLf + 1, j = 1; i < length; i++, j++) {
         if (buf[i] !== needle[j]) { prefix = false; break; }
       }
-      if (prefix) holdFrom = lastLf > pos && buf[lastLf - 1] === CR ? lastLf - 1 : lastLf;
+      const crBefore = lastLf > pos && buf[lastLf - 1] === CR;
+      if (prefix && (crBefore || this.#bareLfFraming)) holdFrom = crBefore ? lastLf - 1 : lastLf;
     }
     if (holdFrom === length && length > pos && buf[length - 1] === CR) holdFrom = length - 1; // CR may precede LF
     if (holdFrom > pos) this.#data(buf, pos, holdFrom, false);
@@ -413,6 +436,67 @@ export class MultipartParser {
       this.#heldLength = length - holdFrom;
     }
     return length;
+  }
+
+  /**
+   * Where the first delimiter candidate (LF "--" boundary, whole in `buf`)
+   * at or after `pos` begins, or -1.
+   *
+   * `Buffer.indexOf` runs memchr on the needle's first byte, so it searches
+   * for the suffix of the delimiter that starts at its rarest byte (see
+   * {@link searchStartOf}) and confirms the bytes before it: in LF-rich data
+   * (PDFs, CR/LF noise) a needle starting with LF would stop at every line.
+   * A candidate whose next byte can end no delimiter line (anything but
+   * "-", SP, HTAB, CR, LF) is data and is passed over here, without leaving
+   * the body state: the body run stays one view.
+   */
+  #findCandidate(buf: Buffer, pos: number): number {
+    if (!this.#bareLfFraming) return this.#findCrlfCandidate(buf, pos);
+    const search = this.#search;
+    const start = this.#searchStart;
+    const needle = this.#needle;
+    const length = buf.length;
+    let from = pos + start;
+    for (;;) {
+      const found = buf.indexOf(search, from);
+      if (found === -1) return -1;
+      // The suffix's first byte occurs in it once, so matches never overlap: resume right after this one.
+      from = found + 1;
+      const candidate = found - start;
+      let j = 0;
+      while (j < start && buf[candidate + j] === needle[j]) j++;
+      if (j < start) continue;
+      const after = found + search.length;
+      if (after < length) {
+        const b = buf[after]!;
+        if (b !== DASH && b !== SPACE && b !== HTAB && b !== CR && b !== LF) continue;
+      }
+      return candidate;
+    }
+  }
+
+  /**
+   * {@link #findCandidate} for a message framed with CRLF: searches for the
+   * whole CR LF "--" boundary, so that `Buffer.indexOf` passes over bare-LF
+   * look-alikes without stopping. Returns the position of the LF.
+   */
+  #findCrlfCandidate(buf: Buffer, pos: number): number {
+    const needle = this.#crlfNeedle;
+    const length = buf.length;
+    // A CR just before `pos` was consumed as data: a candidate's CR must be at pos or later.
+    let from = pos;
+    for (;;) {
+      const found = buf.indexOf(needle, from);
+      if (found === -1) return -1;
+      // The needle's CR occurs in it once, so matches never overlap: resume right after this one.
+      from = found + 1;
+      const after = found + needle.length;
+      if (after < length) {
+        const b = buf[after]!;
+        if (b !== DASH && b !== SPACE && b !== HTAB && b !== CR && b !== LF) continue;
+      }
+      return found + 1;
+    }
   }
 
   /** Hands body bytes on (part) or counts them (preamble). */
@@ -512,7 +596,7 @@ export class MultipartParser {
             this.#paddingLength = 1;
           }
           else if (b === CR) this.#delimiterPhase = D_CR;
-          else if (b === LF) return this.#openDelimiter(pos + 1);
+          else if (b === LF) return this.#openDelimiter(pos + 1, false);
           else return this.#notADelimiter(buf, pos);
           break;
         case D_DASH:
@@ -525,11 +609,11 @@ export class MultipartParser {
                 `transport padding after a boundary exceeds ${MAX_TRANSPORT_PADDING} bytes`, { offset: this.#offset + pos });
             }
           } else if (b === CR) this.#delimiterPhase = D_CR;
-          else if (b === LF) return this.#openDelimiter(pos + 1);
+          else if (b === LF) return this.#openDelimiter(pos + 1, false);
           else return this.#notADelimiter(buf, pos);
           break;
         default: // D_CR
-          if (b === LF) return this.#openDelimiter(pos + 1);
+          if (b === LF) return this.#openDelimiter(pos + 1, true);
           return this.#notADelimiter(buf, pos);
       }
       if (this.#candidateStart < 0) this.#appendPending(buf, pos, pos + 1);
@@ -549,8 +633,10 @@ export class MultipartParser {
   }
 
   /** RFC 2046 §5.1.1 dash-boundary transport-padding CRLF: a part follows. */
-  #openDelimiter(pos: number): number {
+  #openDelimiter(pos: number, endsInCrlf: boolean): number {
     this.#pendingLength = 0;
+    // The first delimiter line sets the message's framing (see "Framing and line endings").
+    if (this.#partCount === 0) this.#bareLfFraming = !endsInCrlf;
     if (this.#inPart) this.#endPart();
     if (this.#partCount + 1 > this.#partsLimit) {
       throw xopError(ErrorCodes.MIME_TOO_MANY_PARTS, `message has more than limits.parts (${this.#partsLimit}) parts`,
@@ -611,6 +697,8 @@ export class MultipartParser {
         return length;
       }
       const lineLength = this.#headerLineLength;
+      // A header line ending in a bare LF: this peer writes bare LF, so its delimiters may be framed with it too.
+      if (lineLength === 0 || this.#headerLineLastByte !== CR) this.#bareLfFraming = true;
       if (lineLength === 0 || (lineLength === 1 && this.#headerLineLastByte === CR)) {
         // The empty line: the block is complete. The empty line itself is not part of it.
         const blockLength = this.#headerLength - (lineLength === 1 && segmentLength === 0 ? 1 : 0);
@@ -709,4 +797,36 @@ export class MultipartParser {
   #finishedError(): XopError {
     return this.#error ?? xopError(ErrorCodes.PARSER_STATE, 'the parser has ended; write() after end()');
   }
+}
+
+/**
+ * How common a byte is in the bodies SOAP attachments carry (PDF text and
+ * streams, XML, base64, binary): lower is rarer. Only the order matters.
+ */
+function byteCommonness(b: number): number {
+  if (b === DASH || b === SPACE || b === LF || b === CR || b === 0x30) return 9; // runs, line noise, padding, '0'
+  if (b >= 0x31 && b <= 0x39) return 6; // digits: PDF object syntax, numbers in XML
+  if ((b >= 0x61 && b <= 0x7a) || b === 0x2e || b === 0x2f) return 5; // lowercase, '.', '/': text, paths, base64
+  if (b >= 0x41 && b <= 0x5a) return 4; // uppercase
+  return 2; // '=', '_', ':', '+' and other punctuation
+}
+
+/**
+ * Where in the needle (LF "--" boundary) the searched suffix starts: at the
+ * first boundary byte that is not common in bodies and occurs only once from
+ * there on (so that matches of the suffix never overlap and the search stays
+ * linear). The earliest such byte keeps the suffix long, which keeps
+ * `Buffer.indexOf`'s Boyer-Moore-Horspool skips long. 0 (the whole needle,
+ * whose LF occurs once) when there is none or the boundary is short.
+ */
+export function searchStartOf(needle: Uint8Array): number {
+  // A short suffix would match often in ordinary data, and each match costs a
+  // restart of the native search: below 8 bytes, search for the whole needle.
+  const minimumSuffix = 8;
+  for (let k = 3; needle.length - k >= minimumSuffix; k++) {
+    const b = needle[k]!;
+    if (byteCommonness(b) > 5) continue;
+    if (needle.indexOf(b, k + 1) === -1) return k;
+  }
+  return 0;
 }
