@@ -44,6 +44,13 @@ export class PartHeaders implements Iterable<[string, string]> {
     for (const [rawName, value] of entries) this.#order.push([rawName.toLowerCase(), value]);
   }
 
+  /** @internal The parser's fast path: names already lower-cased, the array handed over. */
+  static fromLowerCase(entries: Array<[string, string]>): PartHeaders {
+    const headers = new PartHeaders([]);
+    headers.#order.push(...entries);
+    return headers;
+  }
+
   /** The dictionary, for many headers and for keys()/toJSON(). */
   #dictionary(): Record<string, string[]> {
     if (this.#values === null) {

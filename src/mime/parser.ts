@@ -47,7 +47,7 @@
  */
 
 import { ErrorCodes, xopError, type XopError } from '../errors.js';
-import { parseHeaderBlock, type PartHeaders } from './headers.js';
+import { parseHeaderBlock, PartHeaders } from './headers.js';
 import { resolveMimeLimits, type MimeLimits } from './limits.js';
 
 const LF = 0x0a;
@@ -77,6 +77,13 @@ const D_DASH = 1;
 const D_PADDING = 2;
 /** Read CR: LF must follow. */
 const D_CR = 3;
+
+/** RFC 7230 tchar: 1 for the bytes allowed in a header field name. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const alnum = (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a);
+  if (alnum || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b))) TOKEN_BYTE[b] = 1;
+}
 
 /** Transport padding longer than this is not a delimiter line we accept. */
 const MAX_TRANSPORT_PADDING = 1024;
@@ -197,6 +204,8 @@ export class MultipartParser {
   /** Bytes in the current header line so far (a line of just CR counts as empty). */
   #headerLineLength = 0;
   #headerLineLastByte = 0;
+  /** Scratch of #wholeHeaderBlock: per field, its start, name end, value start and value end in the chunk. */
+  readonly #fieldBounds = new Int32Array(4 * 32);
 
   constructor(options: MultipartParserOptions, callbacks: MultipartCallbacks = {}) {
     const boundary = options?.boundary;
@@ -408,7 +417,7 @@ export class MultipartParser {
       const crBefore = index > pos && buf[index - 1] === CR;
       const dataEnd = crBefore ? index - 1 : index;
       if (dataEnd > pos) this.#data(buf, pos, dataEnd, false);
-      this.#beginDelimiter(buf.subarray(dataEnd, index + needleLength), index + needleLength - dataEnd, dataEnd);
+      this.#beginDelimiter(null, 0, dataEnd);
       return index + needleLength;
     }
 
@@ -559,11 +568,11 @@ export class MultipartParser {
    * copied: it is decided from the chunk itself, and copied into pending only
    * if the chunk ends before it is decided (at the end of write()).
    */
-  #beginDelimiter(bytes: Uint8Array, length: number, candidateStart: number): void {
+  #beginDelimiter(held: Uint8Array | null, length: number, candidateStart: number): void {
     if (candidateStart >= 0) this.#pendingSkip = 0;
     this.#candidateStart = candidateStart;
     this.#pendingLength = 0;
-    if (candidateStart < 0) this.#appendPending(bytes, 0, length);
+    if (held !== null) this.#appendPending(held, 0, length);
     this.#state = S_DELIMITER;
     this.#delimiterPhase = D_AFTER_BOUNDARY;
     this.#paddingLength = 0;
@@ -682,6 +691,10 @@ export class MultipartParser {
    * field) are still errors, raised by parseHeaderBlock.
    */
   #headers(buf: Buffer, start: number): number {
+    if (this.#headerLength === 0 && this.#headerLineLength === 0) {
+      const end = this.#wholeHeaderBlock(buf, start);
+      if (end !== -1) return end;
+    }
     let pos = start;
     const length = buf.length;
     while (pos < length) {
@@ -703,11 +716,7 @@ export class MultipartParser {
         // The empty line: the block is complete. The empty line itself is not part of it.
         const blockLength = this.#headerLength - (lineLength === 1 && segmentLength === 0 ? 1 : 0);
         this.#beginPart(blockLength, this.#offset + lf + 1);
-        // The empty line's LF may double as the LF of the next delimiter when
-        // the body is empty ("...header LF LF --boundary"): hold a virtual LF.
-        this.#held[0] = LF;
-        this.#heldLength = 1;
-        this.#heldIsVirtual = true;
+        this.#holdVirtualLf();
         return lf + 1;
       }
       const lineStart = this.#headerLength - (lineLength - segmentLength);
@@ -728,6 +737,91 @@ export class MultipartParser {
       }
     }
     return pos;
+  }
+
+  /**
+   * The common case in one pass and without a copy: a header block that lies
+   * whole in `buf` from `start`, every line `token [WSP] ":" value` in
+   * printable ASCII, no folding, within the limits. Parses it straight from the
+   * chunk (the strings are made from it: nothing refers to the chunk after),
+   * starts the part and returns the position of its first body byte. Returns -1
+   * without consuming anything for anything else (a block that continues in the
+   * next chunk, folding, UTF-8, a line that is no field, a limit or a syntax
+   * error): the byte-wise path handles it and raises the errors.
+   */
+  #wholeHeaderBlock(buf: Buffer, start: number): number {
+    const length = buf.length;
+    // The block may hold limits.headerBytes bytes, then the empty line (at most 2).
+    const scanEnd = Math.min(length, start + this.#headerBytesLimit + 2);
+    const maxCount = this.#headerCountLimit;
+    const bounds = this.#fieldBounds;
+    let count = 0;
+    let bareLf = false;
+    let pos = start;
+    for (;;) {
+      if (pos >= scanEnd) return -1;
+      let b = buf[pos]!;
+      if (b === LF || b === CR) {
+        // RFC 2045 §3 / RFC 5322 §2.1: the empty line ends the block.
+        let bodyStart = pos + 1;
+        if (b === CR) {
+          if (pos + 1 >= scanEnd || buf[pos + 1] !== LF) return -1;
+          bodyStart++;
+        } else bareLf = true;
+        if (pos - start > this.#headerBytesLimit || count > maxCount) return -1;
+        const text = buf.toString('latin1', start, pos);
+        const entries: Array<[string, string]> = new Array(count);
+        for (let i = 0, j = 0; i < count; i++, j += 4) {
+          entries[i] = [
+            text.slice(bounds[j]! - start, bounds[j + 1]! - start).toLowerCase(),
+            text.slice(bounds[j + 2]! - start, bounds[j + 3]! - start).trim(),
+          ];
+        }
+        if (bareLf) this.#bareLfFraming = true;
+        this.#startPart(PartHeaders.fromLowerCase(entries), this.#offset + bodyStart);
+        this.#holdVirtualLf();
+        return bodyStart;
+      }
+      // RFC 7230 tchar name, optional obsolete whitespace (RFC 5322 §4.5), colon.
+      let i = pos;
+      while (i < scanEnd && TOKEN_BYTE[buf[i]!] === 1) i++;
+      if (i === pos) return -1; // folding, or not a field: the byte-wise path decides
+      const nameEnd = i;
+      while (i < scanEnd && ((b = buf[i]!) === SPACE || b === HTAB)) i++;
+      if (i >= scanEnd || buf[i] !== 0x3a) return -1;
+      const valueStart = i + 1;
+      // RFC 5322 §2.2: the value in printable ASCII and HTAB; anything else takes the byte-wise path.
+      i = valueStart;
+      while (i < scanEnd && (((b = buf[i]!) >= SPACE && b < 0x7f) || b === HTAB)) i++;
+      if (i >= scanEnd) return -1;
+      const valueEnd = i;
+      if (b === CR) {
+        if (i + 1 >= scanEnd || buf[i + 1] !== LF) return -1;
+        i += 2;
+      } else if (b === LF) {
+        bareLf = true;
+        i += 1;
+      } else return -1;
+      if (count === maxCount) return -1;
+      const j = count * 4;
+      if (j >= bounds.length) return -1; // more fields than the bounds scratch holds: rare, byte-wise
+      bounds[j] = pos;
+      bounds[j + 1] = nameEnd;
+      bounds[j + 2] = valueStart;
+      bounds[j + 3] = valueEnd;
+      count++;
+      pos = i;
+    }
+  }
+
+  /**
+   * The empty line's LF may double as the LF of the next delimiter when the
+   * body is empty ("...header LF LF --boundary"): hold a virtual LF.
+   */
+  #holdVirtualLf(): void {
+    this.#held[0] = LF;
+    this.#heldLength = 1;
+    this.#heldIsVirtual = true;
   }
 
   /** Can the header line starting at `lineStart` in the header buffer be a field or a continuation? */
@@ -756,7 +850,11 @@ export class MultipartParser {
   /** Parses the collected header block and starts the part body, whose first byte is at `bodyOffset`. */
   #beginPart(blockLength: number, bodyOffset: number): void {
     const block = this.#headerBuffer.subarray(0, blockLength);
-    const headers = parseHeaderBlock(block, this.#headerOffset, this.#headerCountLimit);
+    this.#startPart(parseHeaderBlock(block, this.#headerOffset, this.#headerCountLimit), bodyOffset);
+  }
+
+  /** Starts the part body, whose first byte is at `bodyOffset`. */
+  #startPart(headers: PartHeaders, bodyOffset: number): void {
     this.#headerLength = 0;
     this.#state = S_BODY;
     this.#inPart = true;
