@@ -138,13 +138,68 @@ export function boundaryOf(contentType: ContentType, maxLength: number = MAX_BOU
   return boundary;
 }
 
-/** Strips one pair of surrounding angle brackets and whitespace from a Content-ID or `start` value. */
+/**
+ * Strips one pair of surrounding angle brackets and whitespace from a
+ * Content-ID or `start` value. A bracketed msg-id may carry RFC 5322 comments
+ * before or after it (`<a@x> (photo)`, CFWS of §3.6.4): they are dropped too.
+ * A value without brackets is only trimmed (ids such as `report(1).pdf` keep
+ * their parentheses).
+ */
 export function stripAngleBrackets(value: string): string {
   const trimmed = value.trim();
-  if (trimmed.length >= 2 && trimmed.charCodeAt(0) === 0x3c && trimmed.charCodeAt(trimmed.length - 1) === 0x3e) {
+  const length = trimmed.length;
+  if (length >= 2 && trimmed.charCodeAt(0) === 0x3c && trimmed.charCodeAt(length - 1) === 0x3e) {
     return trimmed.slice(1, -1).trim();
   }
+  // Only when comments surround a bracketed id; anything else is returned as it is.
+  if (length > 0 && (trimmed.charCodeAt(0) === 0x28 || trimmed.charCodeAt(length - 1) === 0x29)) {
+    const core = withoutComments(trimmed);
+    if (core !== null && core.length >= 2 && core.charCodeAt(0) === 0x3c && core.charCodeAt(core.length - 1) === 0x3e) {
+      return core.slice(1, -1).trim();
+    }
+  }
   return trimmed;
+}
+
+/** A `(comment) <id> (comment)` value without its leading and trailing comments, or null when they do not balance. */
+function withoutComments(value: string): string | null {
+  let start = 0;
+  let end = value.length;
+  while (start < end && value.charCodeAt(start) === 0x28) {
+    const close = commentEnd(value, start);
+    if (close < 0) return null;
+    start = close;
+    while (start < end && isWhitespace(value.charCodeAt(start))) start++;
+  }
+  const lt = value.indexOf('<', start);
+  const gt = lt < 0 ? -1 : value.indexOf('>', lt);
+  if (lt !== start || gt < 0) return null;
+  let pos = gt + 1;
+  while (pos < end) {
+    const c = value.charCodeAt(pos);
+    if (isWhitespace(c)) {
+      pos++;
+    } else if (c === 0x28) {
+      pos = commentEnd(value, pos);
+      if (pos < 0) return null;
+    } else {
+      return null;
+    }
+  }
+  end = gt + 1;
+  return value.slice(start, end);
+}
+
+/** Index just past the comment that opens at `open` (nested, with quoted-pairs), or -1 when it does not close. */
+function commentEnd(value: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === 0x28) depth++;
+    else if (c === 0x29 && --depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 /** Media types that travel as a single SOAP/XML document rather than multipart. */
