@@ -57,11 +57,15 @@ const cases = [];
  * Adds a fixture. `pieces` are strings (latin1) and Buffers, concatenated as
  * they are: each case writes its own framing.
  */
-function add(name, { stack, source, description, contentType, pieces, options = {}, result }) {
+function add(name, { stack, source, description, contentType, pieces, options = {}, result, strictError }) {
   const message = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
   cases.push({
     name, message,
-    expected: { generatedBy: GENERATED_BY, stack, source, description, contentType, options, result },
+    expected: {
+      generatedBy: GENERATED_BY, stack, source, description, contentType, options, result,
+      // What `strict: true` makes of a message that strict mode refuses (by default it must accept it as well).
+      ...(strictError === undefined ? {} : { strictError }),
+    },
   });
 }
 
@@ -451,6 +455,42 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
       xopIncludes: [{ cid: 'report.pdf', part: 1, contentId: 'report.pdf' }],
       warnings: [],
     },
+  });
+}
+
+{
+  // SOAP 1.2: the original "application/soap+xml; charset=utf-8; action=..." Content-Type contributes only its action
+  // parameter; type and start-info stay "text/xml", so the announced version contradicts the envelope.
+  const start = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+  const boundary = '6e5d4c3b-2a19-4f08-b7a6-958473625140';
+  const NS = 'urn:files';
+  const payload = `<tns:Upload xmlns:tns="${NS}"><tns:file><xop:Include xmlns:xop="${XOP}" href="cid:scan.png"/></tns:file></tns:Upload>`;
+  const env = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${S12}" xmlns:tns="${NS}"><soap:Body>` +
+    `<tns:Upload><tns:file><xop:Include xmlns:xop="${XOP}" href="cid:scan.png"/></tns:file></tns:Upload></soap:Body></soap:Envelope>`;
+  const png = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), payloadBytes(3000, 411, boundary)]);
+  add('interop-node-soap-mtom-soap12', {
+    stack: 'node-soap (soap npm package) client, SOAP 1.2 with attachments',
+    source: NODE_SOAP_SOURCE,
+    description: 'the action parameter appended after the boundary; type/start-info say text/xml (SOAP 1.1) for a SOAP 1.2 ' +
+      'envelope: accepted with a warning, refused in strict mode (ERR_SOAP_VERSION_MISMATCH)',
+    contentType: `multipart/related; type="application/xop+xml"; start="<${start}>"; start-info="text/xml"; boundary=${boundary}; action="urn:files:Upload"`,
+    pieces: [
+      `--${boundary}${CRLF}Content-Type: application/xop+xml; charset=UTF-8; type="text/xml"${CRLF}Content-ID: <${start}>${CRLF}${CRLF}`,
+      Buffer.from(env, 'utf8'),
+      `${CRLF}--${boundary}${CRLF}Content-Type: image/png${CRLF}Content-Transfer-Encoding: binary${CRLF}` +
+        `Content-ID: <scan.png>${CRLF}Content-Disposition: attachment; filename="scan.png"${CRLF}${CRLF}`, png,
+      `${CRLF}--${boundary}--${CRLF}`,
+    ],
+    result: {
+      soap: { version: '1.2', bodyElement: `{${NS}}Upload`, headerBlocks: [] },
+      rootXml: payload,
+      attachments: [doc(png, 1, 'scan.png', 'image/png', {
+        referencedBy: [xopRef(`{${NS}}file`, '/soap:Envelope/soap:Body/tns:Upload/tns:file')],
+      })],
+      xopIncludes: [{ cid: 'scan.png', part: 1, contentId: 'scan.png' }],
+      warnings: ['announces SOAP 1.1 but the envelope is SOAP 1.2'],
+    },
+    strictError: { code: 'ERR_SOAP_VERSION_MISMATCH' },
   });
 }
 
