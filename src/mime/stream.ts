@@ -102,13 +102,6 @@ export function describeMessage(contentTypeHeader: string, limits?: MimeLimits):
     `${contentType.mediaType} is neither multipart nor a SOAP/XML media type`, { status: 415 });
 }
 
-type Event =
-  | { kind: 0; headers: PartHeaders; bodyOffset: number } // part begins
-  | { kind: 1; view: Uint8Array } //      body bytes
-  | { kind: 2 }; //                        part ends
-
-const PART_END: Event = { kind: 2 };
-
 /** Turns any supported source into an async iterator of byte chunks. */
 export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> {
   const s = source as Partial<AsyncIterable<Uint8Array> & Iterable<Uint8Array> & ReadableStream<Uint8Array>>;
@@ -130,6 +123,20 @@ export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> {
   throw xopError(ErrorCodes.BAD_ARGUMENT, 'source must be a Readable, ReadableStream or (async) iterable of Uint8Array');
 }
 
+// --- The event pump --------------------------------------------------------
+//
+// The push parser's callbacks for one chunk are queued as records in one flat
+// array rather than one object per event (the small-parts benchmark makes
+// three events per 4 KiB part): [EV_BEGIN, headers, body offset],
+// [EV_DATA, view], [EV_END].
+
+/** Event kinds in the pump's queue. */
+const EV_BEGIN = 0; // a part begins: its PartHeaders, and its first body byte's offset in the message
+const EV_DATA = 1; //  body bytes: a view
+const EV_END = 2; //   the part ends
+/** What {@link EventPump.peek} says when the queue is empty: the next chunk must be pulled first. */
+const EV_NONE = -1;
+
 /**
  * Pulls chunks from the source and feeds the push parser, one chunk per
  * request, keeping the events of that chunk until the consumer takes them.
@@ -138,83 +145,116 @@ class EventPump {
   readonly #source: AsyncIterator<Uint8Array>;
   readonly #parser: MultipartParser | null;
   readonly #signal: AbortSignal | undefined;
-  #events: Event[] = [];
+  readonly #totalLimit: number;
+  /** The events of the last chunk, as records (see above). */
+  readonly #queue: Array<number | PartHeaders | Uint8Array> = [];
+  /** Index in #queue of the next record to take. */
   #next = 0;
+  /** Body offset of the part {@link takeBegin} took last. */
+  bodyOffset = 0;
   #sourceDone = false;
   #failed: unknown = null;
+  #closed = false;
   /** For a single-part (non-multipart) message: whether its begin was emitted. */
   #singleBegun = false;
   readonly #singleHeaders: PartHeaders | null;
+  #singleBytes = 0;
 
   constructor(source: AsyncIterator<Uint8Array>, info: MessageInfo, headerValue: string, options: ParseMultipartOptions) {
     this.#source = source;
     this.#signal = options.signal;
+    const queue = this.#queue;
     if (info.boundary === null) {
       this.#parser = null;
       this.#singleHeaders = PartHeaders.from([['content-type', headerValue]]);
     } else {
       this.#singleHeaders = null;
-      const events = (): Event[] => this.#events;
       this.#parser = new MultipartParser({
         boundary: info.boundary,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
       }, {
-        onPartBegin: (headers) => { events().push({ kind: 0, headers, bodyOffset: this.#parser!.bodyOffset }); },
-        onPartData: (view) => { events().push({ kind: 1, view }); },
-        onPartEnd: () => { events().push(PART_END); },
+        onPartBegin: (headers) => { queue.push(EV_BEGIN, headers, this.#parser!.bodyOffset); },
+        onPartData: (view) => { queue.push(EV_DATA, view); },
+        onPartEnd: () => { queue.push(EV_END); },
       });
     }
     this.#totalLimit = resolveMimeLimits(options.limits).totalBytes;
   }
 
-  readonly #totalLimit: number;
-  #singleBytes = 0;
+  /**
+   * Kind of the next event of the chunk already parsed, without waiting;
+   * EV_NONE when the next chunk must be pulled first ({@link pull}). The hot
+   * path: one await per chunk instead of one per event.
+   */
+  peek(): number {
+    const i = this.#next;
+    return i < this.#queue.length ? this.#queue[i] as number : EV_NONE;
+  }
 
-  /** The next event, or null at the end of the message. */
-  async next(): Promise<Event | null> {
-    for (;;) {
-      const event = this.shift();
-      if (event !== undefined) return event;
-      if (!(await this.fill())) return null;
-    }
+  /** Takes the EV_DATA event {@link peek} announced: its view. */
+  takeData(): Uint8Array {
+    const i = this.#next;
+    this.#next = i + 2;
+    return this.#queue[i + 1] as Uint8Array;
+  }
+
+  /** Takes the EV_BEGIN event {@link peek} announced: its headers (its body offset goes to {@link bodyOffset}). */
+  takeBegin(): PartHeaders {
+    const i = this.#next;
+    this.#next = i + 3;
+    this.bodyOffset = this.#queue[i + 2] as number;
+    return this.#queue[i + 1] as PartHeaders;
+  }
+
+  /** Takes the event {@link peek} announced, whatever its kind. */
+  drop(kind: number): void {
+    this.#next += kind === EV_DATA ? 2 : kind === EV_END ? 1 : 3;
   }
 
   /**
-   * The next event of the chunk already parsed, without waiting; undefined
-   * when the next chunk must be pulled first ({@link fill}). The hot path:
-   * one await per chunk instead of one per event.
+   * Asks the source for the next chunk, once every queued event is taken:
+   * the source's promise, whose result goes to {@link accept} (its rejection
+   * to {@link fail}). The caller awaits the source itself, so a chunk costs
+   * one await: this is the hot path of large bodies. Null at the end of the
+   * message; throws the error that ended the parse once the events queued
+   * before it are taken.
    */
-  shift(): Event | undefined {
-    return this.#next < this.#events.length ? this.#events[this.#next++] : undefined;
+  pull(): Promise<IteratorResult<Uint8Array>> | null {
+    if (this.#failed !== null) throw this.#failed;
+    if (this.#sourceDone) return null;
+    // Reuse the array: the consumer has taken every event of the previous chunk.
+    this.#queue.length = 0;
+    this.#next = 0;
+    try {
+      this.#checkAbort();
+      return this.#source.next();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** Pulls and parses the next chunk; false at the end of the message. */
-  async fill(): Promise<boolean> {
-    while (this.#next >= this.#events.length) {
-      if (this.#failed !== null) throw this.#failed;
-      if (this.#sourceDone) return false;
-      // Reuse the array: the consumer has taken every event of the previous chunk.
-      this.#events.length = 0;
-      this.#next = 0;
-      // The one await per chunk is the source's (no nested async call: this is the hot path).
-      try {
-        this.#checkAbort();
-        const result = await this.#source.next();
-        this.#checkAbort();
-        this.#consume(result);
-      } catch (error) {
-        // Events the parser queued before failing in this chunk are still
-        // delivered; the next fill() throws once they are taken. Otherwise an
-        // earlier error (a bad encoding in a previous part) would be hidden by
-        // a later one whenever both sit in the same chunk: the error would
-        // depend on the chunking (found by the fuzzer, corpus/regressions/).
-        this.#failed = error;
-        this.#sourceDone = true;
-        await this.close();
-      }
-    }
-    return true;
+  /** Parses a chunk {@link pull} asked for (or the end of the source). */
+  accept(result: IteratorResult<Uint8Array>): void {
+    // Only a consumer that pulls from two iterators at once has two chunks in
+    // flight: after the end or an error, the second is not parsed.
+    if (this.#sourceDone) return;
+    this.#checkAbort();
+    this.#consume(result);
+  }
+
+  /**
+   * Ends the parse with `error` (from the source, the parser or an abort)
+   * and releases the source. Events the parser queued before failing in this
+   * chunk are still delivered; the next pull() throws once they are taken.
+   * Otherwise an earlier error (a bad encoding in a previous part) would be
+   * hidden by a later one whenever both sit in the same chunk: the error
+   * would depend on the chunking (found by the fuzzer, corpus/regressions/).
+   */
+  async fail(error: unknown): Promise<void> {
+    this.#failed ??= error;
+    this.#sourceDone = true;
+    await this.close();
   }
 
   #checkAbort(): void {
@@ -230,7 +270,7 @@ class EventPump {
       if (this.#parser !== null) this.#parser.end();
       else {
         if (!this.#singleBegun) this.#beginSingle();
-        this.#events.push(PART_END);
+        this.#queue.push(EV_END);
       }
       return;
     }
@@ -249,16 +289,16 @@ class EventPump {
       // The bytes up to the limit go out first, as in the multipart parser, so that an error
       // in them (the XML layer's) wins whatever the chunking (found by the fuzzer:
       // corpus/regressions/receive-chunking-single-part-*).
-      if (allowed > 0) this.#events.push({ kind: 1, view: chunk.subarray(0, allowed) });
+      if (allowed > 0) this.#queue.push(EV_DATA, chunk.subarray(0, allowed));
       throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `message exceeds limits.totalBytes (${this.#totalLimit})`,
         { offset: this.#totalLimit, limit: this.#totalLimit });
     }
-    if (chunk.length > 0) this.#events.push({ kind: 1, view: chunk });
+    if (chunk.length > 0) this.#queue.push(EV_DATA, chunk);
   }
 
   #beginSingle(): void {
     this.#singleBegun = true;
-    this.#events.push({ kind: 0, headers: this.#singleHeaders!, bodyOffset: 0 });
+    this.#queue.push(EV_BEGIN, this.#singleHeaders!, 0);
   }
 
   /** Releases the source (destroys a Node stream, cancels a Web stream). */
@@ -271,42 +311,121 @@ class EventPump {
       // The source failing to close is not the consumer's problem.
     }
   }
+}
 
-  #closed = false;
+// --- Serialising an iterator's calls ---------------------------------------
+//
+// The part and body iterators below are written by hand (an async generator
+// costs a frame, a queue and extra promise hops per step). Like a generator,
+// each handles one call at a time: next()/return()/throw() calls made while
+// one is waiting for the source queue up and run in order.
 
-  get failed(): unknown {
-    return this.#failed;
+/** Iterator operations that can be queued. */
+const OP_NEXT = 0;
+const OP_RETURN = 1;
+const OP_THROW = 2;
+
+interface QueuedCall<T> {
+  op: number;
+  arg: unknown;
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The queue of calls made while an iterator was busy, and the busy flag. */
+abstract class SerialIterator<T> implements AsyncIterableIterator<T> {
+  /** True while a call waits for the source (or for the source to close). */
+  protected busy = false;
+  #queued: Array<QueuedCall<T>> | null = null;
+
+  abstract next(): Promise<IteratorResult<T>>;
+  abstract return(value?: unknown): Promise<IteratorResult<T>>;
+  abstract throw(error?: unknown): Promise<IteratorResult<T>>;
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** A call made while busy: it runs once the calls before it have settled. */
+  protected enqueue(op: number, arg: unknown): Promise<IteratorResult<T>> {
+    return new Promise((resolve, reject) => (this.#queued ??= []).push({ op, arg, resolve, reject }));
+  }
+
+  /** Ends a busy spell: runs queued calls until one has to wait again. */
+  protected settle(): void {
+    this.busy = false;
+    const queued = this.#queued;
+    while (queued !== null && queued.length > 0 && !this.busy) {
+      const call = queued.shift()!;
+      const result = call.op === OP_NEXT ? this.next() : call.op === OP_RETURN ? this.return(call.arg) : this.throw(call.arg);
+      result.then(call.resolve, call.reject);
+    }
   }
 }
+
+// --- Part bodies -----------------------------------------------------------
+
+/** Body reader states. */
+const BODY_IDLE = 0; //    next() not called yet
+const BODY_READING = 1; // handing out the part's views
+const BODY_TAIL = 2; //    the decoder's last bytes handed out; next() ends
+const BODY_DONE = 3; //    ended, returned or failed
 
 /** Part object with a body bound to the pump. */
 class StreamedPart implements MultipartPart {
   readonly index: number;
   readonly headers: PartHeaders;
-  readonly contentId: string | null;
-  readonly contentType: string | null;
-  readonly contentTransferEncoding: string | null;
-  readonly contentLocation: string | null;
-  readonly contentDisposition: string | null;
   /** @internal */ root: boolean;
-  /** @internal */ ended = false;
-  /** @internal */ skipped = false;
-  /** @internal */ reading = false;
+  /** @internal The pump has handed out this part's end event. */ ended = false;
+  /** @internal The consumer moved on before reading the body. */ skipped = false;
+  /** @internal A body reader has started. */ reading = false;
   readonly #pump: EventPump;
+  /** Null when the body passes through as is (identity encodings, or decode: false). */
   readonly #decoder: TransferDecoder | null;
+  // The header accessors are computed on first read (undefined: not yet), from
+  // headers that never change: a part whose Content-Location nobody asks for
+  // does not pay for looking it up (measured in the small-parts benchmark).
+  #contentId: string | null | undefined;
+  #contentType: string | null | undefined = undefined;
+  #contentTransferEncoding: string | null | undefined = undefined;
+  #contentLocation: string | null | undefined = undefined;
+  #contentDisposition: string | null | undefined = undefined;
 
-  constructor(index: number, headers: PartHeaders, bodyOffset: number, pump: EventPump, isRoot: boolean, decode: boolean) {
+  /** `contentId`: the Content-ID without angle brackets when the caller has it already, else undefined. */
+  constructor(index: number, headers: PartHeaders, contentId: string | null | undefined, bodyOffset: number,
+    pump: EventPump, isRoot: boolean, decode: boolean) {
     this.index = index;
     this.headers = headers;
-    const contentId = headers.get('content-id');
-    this.contentId = contentId === null ? null : stripAngleBrackets(contentId);
-    this.contentType = headers.get('content-type');
-    this.contentTransferEncoding = headers.get('content-transfer-encoding');
-    this.contentLocation = headers.get('content-location');
-    this.contentDisposition = headers.get('content-disposition');
+    this.#contentId = contentId;
     this.root = isRoot;
     this.#pump = pump;
-    this.#decoder = decode ? createTransferDecoder(this.contentTransferEncoding, bodyOffset) : null;
+    // Created when the part begins: an unsupported encoding fails here, before its body.
+    this.#decoder = decode ? decoderFor(this.contentTransferEncoding, bodyOffset) : null;
+  }
+
+  get contentId(): string | null {
+    if (this.#contentId === undefined) this.#contentId = contentIdOf(this.headers);
+    return this.#contentId;
+  }
+
+  get contentType(): string | null {
+    if (this.#contentType === undefined) this.#contentType = this.headers.get('content-type');
+    return this.#contentType;
+  }
+
+  get contentTransferEncoding(): string | null {
+    if (this.#contentTransferEncoding === undefined) this.#contentTransferEncoding = this.headers.get('content-transfer-encoding');
+    return this.#contentTransferEncoding;
+  }
+
+  get contentLocation(): string | null {
+    if (this.#contentLocation === undefined) this.#contentLocation = this.headers.get('content-location');
+    return this.#contentLocation;
+  }
+
+  get contentDisposition(): string | null {
+    if (this.#contentDisposition === undefined) this.#contentDisposition = this.headers.get('content-disposition');
+    return this.#contentDisposition;
   }
 
   get isRoot(): boolean {
@@ -314,50 +433,362 @@ class StreamedPart implements MultipartPart {
   }
 
   get body(): AsyncIterable<Uint8Array> {
-    return { [Symbol.asyncIterator]: () => this.#iterate() };
+    return new PartBody(this, this.#pump, this.#decoder);
+  }
+}
+
+/**
+ * The decoder for a Content-Transfer-Encoding, or null for the identity
+ * encodings (the views pass through). The spellings real peers send for
+ * identity are answered without createTransferDecoder's normalisation.
+ */
+function decoderFor(encoding: string | null, bodyOffset: number): TransferDecoder | null {
+  if (encoding === null || encoding === 'binary' || encoding === '8bit' || encoding === '7bit') return null;
+  const decoder = createTransferDecoder(encoding, bodyOffset);
+  return decoder.identity ? null : decoder;
+}
+
+/** A part's Content-ID without angle brackets, or null. */
+function contentIdOf(headers: PartHeaders): string | null {
+  const value = headers.get('content-id');
+  return value === null ? null : stripAngleBrackets(value);
+}
+
+/** `part.body`: each iteration is a new reader (only one may read). */
+class PartBody implements AsyncIterable<Uint8Array> {
+  readonly #part: StreamedPart;
+  readonly #pump: EventPump;
+  readonly #decoder: TransferDecoder | null;
+
+  constructor(part: StreamedPart, pump: EventPump, decoder: TransferDecoder | null) {
+    this.#part = part;
+    this.#pump = pump;
+    this.#decoder = decoder;
   }
 
-  async *#iterate(): AsyncGenerator<Uint8Array, void, undefined> {
-    if (this.skipped) {
-      throw xopError(ErrorCodes.PARSER_STATE, `part ${this.index} body was skipped: read a body before the next part`);
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return new BodyReader(this.#part, this.#pump, this.#decoder);
+  }
+}
+
+/**
+ * Hands out a part's body one view per next(). A view already parsed comes
+ * in an already resolved promise; the source is pulled only when the queue
+ * of the last chunk is empty.
+ */
+class BodyReader extends SerialIterator<Uint8Array> {
+  readonly #part: StreamedPart;
+  readonly #pump: EventPump;
+  readonly #decoder: TransferDecoder | null;
+  #state = BODY_IDLE;
+  /** The decoder's error check is due before the next step (its last output was handed out first). */
+  #checkDecoder = false;
+
+  constructor(part: StreamedPart, pump: EventPump, decoder: TransferDecoder | null) {
+    super();
+    this.#part = part;
+    this.#pump = pump;
+    this.#decoder = decoder;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.busy) return this.enqueue(OP_NEXT, undefined);
+    let result: IteratorResult<Uint8Array> | null;
+    try {
+      result = this.#step();
+    } catch (error) {
+      this.#state = BODY_DONE;
+      return Promise.reject(error);
     }
-    if (this.reading) throw xopError(ErrorCodes.PARSER_STATE, `part ${this.index} body is already being read`);
-    this.reading = true;
+    if (result !== null) return Promise.resolve(result);
+    this.busy = true;
+    return this.#pull();
+  }
+
+  /** Waits for chunks until a step can answer. */
+  async #pull(): Promise<IteratorResult<Uint8Array>> {
+    try {
+      const pump = this.#pump;
+      for (;;) {
+        const pending = pump.pull();
+        if (pending === null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+        try {
+          pump.accept(await pending);
+        } catch (error) {
+          await pump.fail(error);
+        }
+        const result = this.#step();
+        if (result !== null) return result;
+      }
+    } catch (error) {
+      this.#state = BODY_DONE;
+      throw error;
+    } finally {
+      this.settle();
+    }
+  }
+
+  /** The next result from the events already queued; null when the next chunk is needed. */
+  #step(): IteratorResult<Uint8Array> | null {
+    const state = this.#state;
+    if (state !== BODY_READING) {
+      if (state === BODY_IDLE) this.#start();
+      else {
+        this.#state = BODY_DONE;
+        return { value: undefined, done: true };
+      }
+    }
+    const part = this.#part;
     const decoder = this.#decoder;
+    if (this.#checkDecoder) {
+      this.#checkDecoder = false;
+      // An error the decoder found after the bytes it last returned comes before anything
+      // later in the stream (a truncation, a bad header): otherwise the chunking would decide
+      // which one wins.
+      decoder!.throwIfFailed?.();
+    }
     const pump = this.#pump;
-    while (!this.ended) {
-      const event = pump.shift();
-      if (event === undefined) {
-        if (!(await pump.fill())) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+    while (!part.ended) {
+      const kind = pump.peek();
+      if (kind === EV_NONE) return null;
+      if (kind !== EV_DATA) {
+        // EV_END; a begin cannot come before this part's end.
+        pump.drop(kind);
+        part.ended = true;
+        break;
+      }
+      const view = pump.takeData();
+      if (decoder === null) {
+        if (view.length > 0) return { value: view, done: false };
         continue;
       }
-      if (event.kind === 1) {
-        const out = decoder === null ? event.view : decoder.push(event.view);
-        if (out.length > 0) yield out;
-        // An error the decoder found after `out` comes before anything later in the stream
-        // (a truncation, a bad header): otherwise the chunking would decide which one wins.
-        decoder?.throwIfFailed?.();
-      } else {
-        // kind 2; a begin cannot come before this part's end.
-        this.ended = true;
+      const out = decoder.push(view);
+      if (out.length > 0) {
+        this.#checkDecoder = true;
+        return { value: out, done: false };
       }
+      decoder.throwIfFailed?.();
     }
+    this.#state = BODY_TAIL;
     if (decoder !== null) {
       const tail = decoder.end();
-      if (tail.length > 0) yield tail;
+      if (tail.length > 0) return { value: tail, done: false };
     }
+    this.#state = BODY_DONE;
+    return { value: undefined, done: true };
   }
 
-  /** Discards the rest of the body (the consumer moved on). */
-  async skip(): Promise<void> {
-    if (this.ended) return;
-    if (!this.reading) this.skipped = true;
-    while (!this.ended) {
-      const event = await this.#pump.next();
-      if (event === null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
-      if (event.kind === 2) this.ended = true;
+  #start(): void {
+    const part = this.#part;
+    if (part.skipped) {
+      throw xopError(ErrorCodes.PARSER_STATE, `part ${part.index} body was skipped: read a body before the next part`);
     }
-    // Decode errors in skipped bodies still matter: validate the encoding name.
+    if (part.reading) throw xopError(ErrorCodes.PARSER_STATE, `part ${part.index} body is already being read`);
+    part.reading = true;
+    this.#state = BODY_READING;
+  }
+
+  return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
+    if (this.busy) return this.enqueue(OP_RETURN, value);
+    this.#state = BODY_DONE;
+    return Promise.resolve({ value: value as undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {
+    if (this.busy) return this.enqueue(OP_THROW, error);
+    this.#state = BODY_DONE;
+    return Promise.reject(error);
+  }
+}
+
+// --- The parts --------------------------------------------------------------
+
+/** Part iterator states. */
+const PARTS_IDLE = 0; //    next() not called yet: the pump does not exist
+const PARTS_RUNNING = 1;
+const PARTS_DONE = 2; //    ended, returned or failed (the source is released unless it ended by itself)
+
+/**
+ * Hands out the parts. Asking for the next part skips what is unread of the
+ * current one; a part already parsed comes in an already resolved promise.
+ */
+class PartIterator extends SerialIterator<MultipartPart> {
+  readonly #source: AsyncIterator<Uint8Array>;
+  readonly #info: MessageInfo;
+  readonly #headerValue: string;
+  readonly #options: ParseMultipartOptions;
+  readonly #decode: boolean;
+  readonly #state: ParseState;
+  #pump: EventPump | null = null;
+  #phase = PARTS_IDLE;
+  #index = 0;
+  /** The part handed out last, until its events are drained. */
+  #current: StreamedPart | null = null;
+  #first: StreamedPart | null = null;
+  #rootSeen = false;
+
+  constructor(source: AsyncIterator<Uint8Array>, info: MessageInfo, headerValue: string,
+    options: ParseMultipartOptions, decode: boolean, state: ParseState) {
+    super();
+    this.#source = source;
+    this.#info = info;
+    this.#headerValue = headerValue;
+    this.#options = options;
+    this.#decode = decode;
+    this.#state = state;
+  }
+
+  next(): Promise<IteratorResult<MultipartPart>> {
+    if (this.busy) return this.enqueue(OP_NEXT, undefined);
+    if (this.#phase !== PARTS_RUNNING) {
+      if (this.#phase === PARTS_DONE) return Promise.resolve({ value: undefined, done: true });
+      this.#phase = PARTS_RUNNING;
+      this.#pump = new EventPump(this.#source, this.#info, this.#headerValue, this.#options);
+    }
+    let result: IteratorResult<MultipartPart> | null;
+    try {
+      result = this.#step();
+    } catch (error) {
+      this.busy = true;
+      return this.#fail(error);
+    }
+    if (result !== null) return Promise.resolve(result);
+    this.busy = true;
+    return this.#pull();
+  }
+
+  /** Waits for chunks until a step can answer. */
+  async #pull(): Promise<IteratorResult<MultipartPart>> {
+    let result: IteratorResult<MultipartPart> | null = null;
+    try {
+      const pump = this.#pump!;
+      for (;;) {
+        const pending = pump.pull();
+        if (pending === null) {
+          if (this.#current !== null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+          result = this.#finish();
+          break;
+        }
+        try {
+          pump.accept(await pending);
+        } catch (error) {
+          await pump.fail(error);
+        }
+        result = this.#step();
+        if (result !== null) break;
+      }
+    } catch (error) {
+      return this.#fail(error);
+    }
+    this.settle();
+    return result;
+  }
+
+  /**
+   * The next part from the events already queued, after skipping the rest of
+   * the current one; null when the next chunk is needed.
+   */
+  #step(): IteratorResult<MultipartPart> | null {
+    const pump = this.#pump!;
+    const current = this.#current;
+    if (current !== null) {
+      // Skip the rest of the current part's body (the consumer moved on).
+      if (!current.ended) {
+        if (!current.reading) current.skipped = true;
+        for (;;) {
+          const kind = pump.peek();
+          if (kind === EV_NONE) return null;
+          pump.drop(kind);
+          if (kind === EV_END) break;
+        }
+        current.ended = true;
+      }
+      this.#current = null;
+    }
+    const kind = pump.peek();
+    if (kind === EV_NONE) return null;
+    if (kind !== EV_BEGIN) throw xopError(ErrorCodes.PARSER_STATE, 'internal: body event outside a part');
+    const headers = pump.takeBegin();
+    const bodyOffset = pump.bodyOffset;
+    const info = this.#info;
+    const partIndex = this.#index++;
+    let contentId: string | null | undefined;
+    let isRoot: boolean;
+    if (info.start === null) isRoot = partIndex === 0;
+    else if (this.#rootSeen) isRoot = false;
+    else {
+      contentId = contentIdOf(headers);
+      // A part without a Content-ID matches start="<>" (as its empty id).
+      isRoot = (contentId ?? '') === info.start;
+    }
+    if (isRoot) {
+      this.#rootSeen = true;
+      this.#state.rootIndex = partIndex;
+    }
+    const part = new StreamedPart(partIndex, headers, contentId, bodyOffset, pump, isRoot, this.#decode);
+    this.#current = part;
+    this.#first ??= part;
+    return { value: part, done: false };
+  }
+
+  /** The end of the message: RFC 2387 §3.2's start parameter, if it named no part. */
+  #finish(): IteratorResult<MultipartPart> {
+    const first = this.#first;
+    if (!this.#rootSeen && first !== null) {
+      const info = this.#info;
+      if (this.#options.requireStart === true) {
+        throw xopError(ErrorCodes.MIME_START_NOT_FOUND, `start parameter names <${info.start}>, which no part carries`);
+      }
+      this.#state.warnings.push(`start parameter names <${info.start}>, which no part carries; the first part is the root`);
+      this.#state.rootIndex = 0;
+      first.root = true;
+    }
+    // The source ended by itself: nothing to release.
+    this.#phase = PARTS_DONE;
+    return { value: undefined, done: true };
+  }
+
+  /** Ends the iteration with `error` once the source is released. */
+  async #fail(error: unknown): Promise<never> {
+    this.#phase = PARTS_DONE;
+    try {
+      await this.#pump!.close();
+    } finally {
+      this.settle();
+    }
+    throw error;
+  }
+
+  return(value?: unknown): Promise<IteratorResult<MultipartPart>> {
+    if (this.busy) return this.enqueue(OP_RETURN, value);
+    const done: IteratorResult<MultipartPart> = { value: value as undefined, done: true };
+    if (this.#phase !== PARTS_RUNNING) {
+      // Not started (nothing was pulled) or already over.
+      this.#phase = PARTS_DONE;
+      return Promise.resolve(done);
+    }
+    this.#phase = PARTS_DONE;
+    this.busy = true;
+    return this.#release().then(() => done);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<MultipartPart>> {
+    if (this.busy) return this.enqueue(OP_THROW, error);
+    if (this.#phase !== PARTS_RUNNING) {
+      this.#phase = PARTS_DONE;
+      return Promise.reject(error);
+    }
+    this.busy = true;
+    return this.#fail(error);
+  }
+
+  /** The consumer stopped early: release the source. */
+  async #release(): Promise<void> {
+    try {
+      await this.#pump!.close();
+    } finally {
+      this.settle();
+    }
   }
 }
 
@@ -397,7 +828,7 @@ export function parseMultipart(
     [Symbol.asyncIterator]() {
       if (started) throw xopError(ErrorCodes.PARSER_STATE, 'parseMultipart() can be iterated once');
       started = true;
-      return iterateParts(toAsyncIterator(source), info, contentTypeHeader, options, decode, state);
+      return new PartIterator(toAsyncIterator(source), info, contentTypeHeader, options, decode, state);
     },
   };
 }
@@ -415,57 +846,6 @@ export interface ParsedMultipart extends AsyncIterable<MultipartPart> {
 interface ParseState {
   rootIndex: number | null;
   warnings: string[];
-}
-
-async function* iterateParts(
-  source: AsyncIterator<Uint8Array>,
-  info: MessageInfo,
-  headerValue: string,
-  options: ParseMultipartOptions,
-  decode: boolean,
-  state: ParseState,
-): AsyncGenerator<MultipartPart, void, undefined> {
-  const pump = new EventPump(source, info, headerValue, options);
-  let index = 0;
-  let current: StreamedPart | null = null;
-  let first: StreamedPart | null = null;
-  let rootSeen = false;
-  let completed = false;
-  try {
-    for (;;) {
-      if (current !== null) {
-        await current.skip();
-        current = null;
-      }
-      const event = await pump.next();
-      if (event === null) break;
-      if (event.kind !== 0) {
-        throw xopError(ErrorCodes.PARSER_STATE, 'internal: body event outside a part');
-      }
-      const partIndex = index++;
-      const isRoot = info.start === null
-        ? partIndex === 0
-        : !rootSeen && stripAngleBrackets(event.headers.get('content-id') ?? '') === info.start;
-      if (isRoot) {
-        rootSeen = true;
-        state.rootIndex = partIndex;
-      }
-      current = new StreamedPart(partIndex, event.headers, event.bodyOffset, pump, isRoot, decode);
-      first ??= current;
-      yield current;
-    }
-    if (!rootSeen && first !== null) {
-      if (options.requireStart === true) {
-        throw xopError(ErrorCodes.MIME_START_NOT_FOUND, `start parameter names <${info.start}>, which no part carries`);
-      }
-      state.warnings.push(`start parameter names <${info.start}>, which no part carries; the first part is the root`);
-      state.rootIndex = 0;
-      first.root = true;
-    }
-    completed = true;
-  } finally {
-    if (!completed) await pump.close();
-  }
 }
 
 /** Is `error` one of ours? Re-exported for convenience in this module's users. */
