@@ -3,9 +3,11 @@
  * cache — the one streaming helper every cache uses.
  *
  * {@link streamMeasured} pulls the body one chunk at a time, hashes each view
- * and hands it to the sink, and pulls the next chunk only when the sink's
- * promise has settled: a slow sink slows the source, and no view is kept
- * after the sink returns, so views of reused memory cannot escape.
+ * and hands it to the sink, and pulls the next chunk only when the sink has
+ * finished with the view (returned, or settled the promise it returned): a
+ * slow sink slows the source, and no view is kept after that, so views of
+ * reused memory cannot escape. Nothing is awaited that need not be: a sink
+ * that returns nothing and a synchronous body cost no promise at all.
  *
  * @module
  */
@@ -18,10 +20,12 @@ type XXHashAPI = Awaited<ReturnType<typeof xxhash>>;
 type Hasher64 = ReturnType<XXHashAPI['create64']>;
 
 let loading: Promise<XXHashAPI> | undefined;
+/** The instance once loaded (digests made after that need no await). */
+let loaded: XXHashAPI | undefined;
 
 /** Loads (once) and returns the xxhash-wasm instance. */
 function loadXxhash(): Promise<XXHashAPI> {
-  loading ??= xxhash();
+  loading ??= xxhash().then((api) => (loaded = api));
   return loading;
 }
 
@@ -43,7 +47,7 @@ export class StreamingDigest {
 
   /** A fresh digest (loads xxhash-wasm on first use). */
   static async create(): Promise<StreamingDigest> {
-    const api = await loadXxhash();
+    const api = loaded ?? await loadXxhash();
     return new StreamingDigest(api.create64());
   }
 
@@ -83,7 +87,11 @@ export interface Measured {
   xxh64: string;
 }
 
-/** Where measured bytes go; its promise must settle before the view is reused. */
+/**
+ * Where measured bytes go. Return nothing when done with the view; return a
+ * promise only to make the source wait (backpressure): the view is not
+ * reused before it settles.
+ */
 export type MeasuredSink = (view: Uint8Array) => void | Promise<void>;
 
 
@@ -101,23 +109,9 @@ function abortedError(signal: AbortSignal): Error {
   return isXopError(reason) ? reason : xopError(ErrorCodes.ABORTED, 'the cache write was aborted', { cause: reason });
 }
 
-/**
- * Resolves with the next chunk, or rejects as soon as `signal` aborts — a
- * stalled source must not keep an abort waiting.
- */
-function nextOrAbort(
-  it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, signal: AbortSignal | undefined,
-): Promise<IteratorResult<Uint8Array>> {
-  const next = Promise.resolve(it.next());
-  if (signal === undefined) return next;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    next.then(
-      (r) => { signal.removeEventListener('abort', onAbort); resolve(r); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e instanceof Error ? e : new Error(String(e))); },
-    );
-  });
+/** True for a promise (or any thenable): what must be awaited. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
@@ -127,18 +121,32 @@ function nextOrAbort(
  * limit) or the sink passes through unchanged; any other failure of the body
  * becomes `ERR_ABORTED` (the source went away), of the sink
  * `ERR_CACHE_SINK_FAILED` (status 500); an abort via `signal` becomes
- * `ERR_ABORTED`. The body's iterator is closed on every early exit.
+ * `ERR_ABORTED`, at once even while the body is stalled. The body's iterator
+ * is closed on every early exit.
  */
 export async function streamMeasured(body: AttachmentBody, sink: MeasuredSink, signal?: AbortSignal): Promise<Measured> {
   const digest = await StreamingDigest.create();
   const it = iteratorOf(body);
   let finished = false;
+  // One abort listener for the whole body, not one per chunk: it rejects the read in progress.
+  let rejectRead: ((error: Error) => void) | null = null;
+  const onAbort = (): void => rejectRead?.(abortedError(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
       if (signal?.aborted === true) throw abortedError(signal);
       let result: IteratorResult<Uint8Array>;
       try {
-        result = await nextOrAbort(it, signal);
+        const next = it.next();
+        if (!isThenable(next)) result = next;
+        else if (signal === undefined) result = await next;
+        else {
+          result = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+            rejectRead = reject;
+            next.then(resolve, reject);
+          });
+          rejectRead = null;
+        }
       } catch (error) {
         if (isXopError(error)) throw error;
         throw xopError(ErrorCodes.ABORTED, 'the attachment body failed: ' + messageOf(error), { cause: error });
@@ -154,13 +162,15 @@ export async function streamMeasured(body: AttachmentBody, sink: MeasuredSink, s
       if (view.byteLength === 0) continue;
       digest.update(view);
       try {
-        await sink(view);
+        const written = sink(view);
+        if (written !== undefined) await written;
       } catch (error) {
         if (isXopError(error)) throw error;
         throw xopError(ErrorCodes.CACHE_SINK_FAILED, 'the cache sink failed: ' + messageOf(error), { cause: error, status: 500 });
       }
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     if (!finished && typeof it.return === 'function') {
       // Not awaited: an async generator queues return() behind a pending next().
       Promise.resolve(it.return()).catch(() => undefined);

@@ -3,6 +3,10 @@
  * deployments. A byte cap bounds it (staged bytes count against the cap and
  * are released when a message fails); roots expire after a TTL.
  *
+ * By default every body byte is copied into 64 KiB blocks (reused from a
+ * per-cache free list, see memory-body.ts). With `retainViews` the cache
+ * keeps the caller's body views instead of copying them.
+ *
  * @module
  */
 
@@ -12,13 +16,11 @@ import { streamMeasured } from './digest.js';
 import { expiresAtFrom, isExpired, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
 import { checkContentId, checkRootId, compareDocuments, findDocument, type CheckedMeta } from './keys.js';
 import type { AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache } from './types.js';
+import { BLOCK_BYTES, BlockPool, BodyBuilder, type StoredBody } from './memory-body.js';
 import { closedError, makeDocument, notFound, StagingWriter, withTimes, type Staged } from './writer.js';
 
 /** Default byte cap of a MemoryCache: 256 MiB. */
 export const DEFAULT_MEMORY_CACHE_BYTES = 256 * 1024 * 1024;
-
-/** Bytes are kept in blocks of this size (a 1 GiB body is 16384 blocks, not one huge allocation). */
-const BLOCK_BYTES = 64 * 1024;
 
 /** Options of {@link MemoryCache}. */
 export interface MemoryCacheOptions extends ExpiryOptions {
@@ -26,13 +28,39 @@ export interface MemoryCacheOptions extends ExpiryOptions {
    * Most bytes held at once, committed and staged together; a put that would
    * exceed it fails with `ERR_CACHE_FULL` (after expired roots are dropped).
    * Default {@link DEFAULT_MEMORY_CACHE_BYTES}.
+   *
+   * The cap counts the bytes of the stored bodies. Not counted: free 64 KiB
+   * blocks kept for reuse (at most min(maxBytes, 64 MiB)), and with
+   * {@link MemoryCacheOptions.retainViews} the rest of the input chunks that
+   * retained views pin (at most 3 times the retained bytes).
    */
   maxBytes?: number;
+  /**
+   * Keep the body views given to `put()` instead of copying them (zero-copy).
+   * Default false: every byte is copied, which is always safe.
+   *
+   * Only for sources that never write into a chunk after handing it over:
+   * Node streams (sockets, HTTP request bodies, `fs` read streams), the
+   * default reader of a Web `ReadableStream` (`fetch` bodies), and receive()
+   * over any of these (its part bodies are views of the source's chunks, or
+   * fresh buffers of its own). Wrong for BYOB readers and for any source that
+   * refills one buffer: the cache would then hold whatever was written last.
+   *
+   * The retain rule: a view is kept when it is at least 4 KiB and at least a
+   * quarter of its ArrayBuffer, so that a kept view pins at most 4 times its
+   * size; a smaller view (a part's last bytes at the start of a large chunk,
+   * a tiny read) is copied, as are views of a SharedArrayBuffer. Readers of
+   * `open()` get the kept views themselves: they must not write into them
+   * either.
+   */
+  retainViews?: boolean;
 }
 
 interface StoredAttachment {
   doc: AttachmentDocument;
-  blocks: Buffer[];
+  body: StoredBody;
+  /** Set once open() handed its chunks out: its blocks never go back to the pool (a reader may keep them). */
+  opened: boolean;
 }
 
 interface MemoryRoot {
@@ -46,6 +74,8 @@ export class MemoryCache implements DocumentCache {
   readonly #roots = new Map<string, MemoryRoot>();
   readonly #expiry: Expiry;
   readonly #maxBytes: number;
+  readonly #retainViews: boolean;
+  readonly #pool: BlockPool;
   #usedBytes = 0;
   #closed = false;
 
@@ -56,6 +86,8 @@ export class MemoryCache implements DocumentCache {
       throw xopError(ErrorCodes.BAD_ARGUMENT, `maxBytes must be a non-negative integer, got ${String(maxBytes)}`);
     }
     this.#maxBytes = maxBytes;
+    this.#retainViews = options.retainViews === true;
+    this.#pool = new BlockPool(maxBytes);
   }
 
   /** Bytes held now, committed and staged. */
@@ -66,6 +98,16 @@ export class MemoryCache implements DocumentCache {
   /** The byte cap. */
   get maxBytes(): number {
     return this.#maxBytes;
+  }
+
+  /** Whether bodies are kept as the views given (see {@link MemoryCacheOptions.retainViews}). */
+  get retainViews(): boolean {
+    return this.#retainViews;
+  }
+
+  /** Bytes of free blocks kept for reuse (not counted in {@link usedBytes}). */
+  get pooledBytes(): number {
+    return this.#pool.size * BLOCK_BYTES;
   }
 
   async begin(rootId: string): Promise<CacheWriter> {
@@ -98,8 +140,9 @@ export class MemoryCache implements DocumentCache {
     const doc = findDocument(docs, contentId);
     if (root === undefined || doc === undefined) throw notFound(rootId, contentId);
     const stored = [...root.attachments.values()].find((a) => a.doc === doc)!;
-    // The stream keeps its own array of blocks: a delete() while it is read does not cut it short.
-    return Readable.from(stored.blocks.slice(), { objectMode: false });
+    stored.opened = true;
+    // The stream keeps its own array of chunks: a delete() while it is read does not cut it short.
+    return Readable.from(stored.body.chunks.slice(), { objectMode: false });
   }
 
   async delete(rootId: string): Promise<boolean> {
@@ -116,6 +159,7 @@ export class MemoryCache implements DocumentCache {
     if (this.#closed) return;
     this.#closed = true;
     this.#roots.clear();
+    this.#pool.clear();
     this.#usedBytes = 0;
   }
 
@@ -131,7 +175,10 @@ export class MemoryCache implements DocumentCache {
     const root = this.#roots.get(rootId);
     if (root === undefined) return false;
     this.#roots.delete(rootId);
-    for (const a of root.attachments.values()) this.#usedBytes -= a.doc.size;
+    for (const a of root.attachments.values()) {
+      this.#usedBytes -= a.doc.size;
+      if (!a.opened) this.#pool.give(a.body.blocks);
+    }
     return true;
   }
 
@@ -160,8 +207,18 @@ export class MemoryCache implements DocumentCache {
     if (!this.#closed) this.#usedBytes -= n;
   }
 
+  /** @internal A builder for one body, copying into this cache's pooled blocks. */
+  bodyBuilder(): BodyBuilder {
+    return new BodyBuilder(this.#pool, this.#retainViews);
+  }
+
+  /** @internal Takes back the blocks of a body nobody was given (a discarded message). */
+  recycle(body: StoredBody): void {
+    if (!this.#closed) this.#pool.give(body.blocks);
+  }
+
   /** @internal Adds staged attachments to a root, all or none. */
-  publish(rootId: string, staged: Staged<Buffer[]>[]): AttachmentDocument[] {
+  publish(rootId: string, staged: Staged<StoredBody>[]): AttachmentDocument[] {
     if (this.#closed) throw closedError('MemoryCache');
     if (staged.length === 0) return [];
     const now = this.#expiry.clock();
@@ -177,7 +234,7 @@ export class MemoryCache implements DocumentCache {
     const root: MemoryRoot = existing ?? { attachments: new Map(), expiresAt: null };
     root.expiresAt = expiresAtFrom(now, this.#expiry.ttlMs);
     for (const s of staged) {
-      root.attachments.set(s.key, { doc: withTimes(s.doc, now, null), blocks: s.handle });
+      root.attachments.set(s.key, { doc: withTimes(s.doc, now, null), body: s.handle, opened: false });
     }
     this.#roots.set(rootId, root);
     return staged.map((s) => withTimes(s.doc, now, root.expiresAt));
@@ -189,7 +246,7 @@ export class MemoryCache implements DocumentCache {
   }
 }
 
-class MemoryWriter extends StagingWriter<Buffer[]> {
+class MemoryWriter extends StagingWriter<StoredBody> {
   readonly #cache: MemoryCache;
 
   constructor(cache: MemoryCache, rootId: string) {
@@ -198,45 +255,36 @@ class MemoryWriter extends StagingWriter<Buffer[]> {
   }
 
   protected async stage(meta: CheckedMeta, key: string, body: AttachmentBody,
-    signal: AbortSignal): Promise<Staged<Buffer[]>> {
-    const blocks: Buffer[] = [];
-    let block = Buffer.allocUnsafe(BLOCK_BYTES);
-    let fill = 0;
+    signal: AbortSignal): Promise<Staged<StoredBody>> {
+    const cache = this.#cache;
+    const builder = cache.bodyBuilder();
     let reserved = 0;
     try {
+      // A synchronous sink: streamMeasured awaits nothing but the body.
       const measured = await streamMeasured(body, (view) => {
-        this.#cache.reserve(view.byteLength);
+        cache.reserve(view.byteLength);
         reserved += view.byteLength;
-        for (let at = 0; at < view.byteLength;) {
-          if (fill === BLOCK_BYTES) {
-            blocks.push(block);
-            block = Buffer.allocUnsafe(BLOCK_BYTES);
-            fill = 0;
-          }
-          const n = Math.min(BLOCK_BYTES - fill, view.byteLength - at);
-          // Copy: stored bytes must outlive the source's views (which may be reused or pin whole input chunks).
-          block.set(view.subarray(at, at + n), fill);
-          fill += n;
-          at += n;
-        }
+        builder.append(view);
       }, signal);
-      // Copy: trims the last block so a small attachment does not hold a whole 64 KiB block.
-      if (fill > 0) blocks.push(fill === BLOCK_BYTES ? block : Buffer.from(block.subarray(0, fill)));
-      const now = this.#cache.expiry.clock();
-      const doc = makeDocument(meta, measured, now, expiresAtFrom(now, this.#cache.expiry.ttlMs));
-      return { key, doc, handle: blocks };
+      const now = cache.expiry.clock();
+      const doc = makeDocument(meta, measured, now, expiresAtFrom(now, cache.expiry.ttlMs));
+      return { key, doc, handle: builder.finish() };
     } catch (error) {
-      this.#cache.release(reserved);
+      cache.release(reserved);
+      builder.discard();
       throw error;
     }
   }
 
-  protected async publish(staged: Staged<Buffer[]>[]): Promise<AttachmentDocument[]> {
+  protected async publish(staged: Staged<StoredBody>[]): Promise<AttachmentDocument[]> {
     return this.#cache.publish(this.rootId, staged);
   }
 
-  protected async discard(staged: Staged<Buffer[]>[]): Promise<void> {
-    for (const s of staged) this.#cache.release(s.doc.size);
+  protected async discard(staged: Staged<StoredBody>[]): Promise<void> {
+    for (const s of staged) {
+      this.#cache.release(s.doc.size);
+      this.#cache.recycle(s.handle);
+    }
     staged.length = 0;
   }
 }

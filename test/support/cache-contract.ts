@@ -25,6 +25,8 @@ export interface ContractHarness {
   breakSink?(cache: DocumentCache): Promise<() => Promise<void>>;
   /** The cache keeps bodies in the Node heap by design: the bounded-memory check does not apply. */
   heapResident?: boolean;
+  /** The cache keeps the body views it is given (MemoryCache `retainViews`): bodies must not reuse their buffers. */
+  retainsViews?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -522,7 +524,9 @@ export function cacheContract(name: string, getHarness: () => ContractHarness, s
             scratch.writeUInt32LE(i, (i * 4) % (piece - 4));
             expected.update(scratch);
             if ((i & 63) === 0) sample();
-            yield scratch; // the same memory every time: a cache that kept a view would store garbage
+            // The same memory every time: a cache that kept a view would store garbage (one that is
+            // promised fresh chunks gets a copy of each).
+            yield h.retainsViews === true ? Buffer.from(scratch) : scratch;
           }
         }
         const doc = await cache.put(metaOf(root, 'big', 0), generate());
