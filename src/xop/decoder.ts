@@ -150,8 +150,10 @@ export class XmlByteDecoder {
     this.#decodedBytes += view.length;
     this.#tail = lastBytes(this.#tail, view);
     this.#producedUnits += text.length;
-    if (this.#utf8) this.#producedUtf8 += Buffer.byteLength(text, 'utf8');
-    this.#deliver(view, text);
+    // UTF-8 length counted once per chunk, for the carry arithmetic and for the segment.
+    const utf8Bytes = this.#utf8 ? Buffer.byteLength(text, 'utf8') : 0;
+    this.#producedUtf8 += utf8Bytes;
+    this.#deliver(view, text, utf8Bytes);
   }
 
   /**
@@ -209,11 +211,11 @@ export class XmlByteDecoder {
     return { bytes: lo, text: attempt(withCarry(lo)) ?? '' };
   }
 
-  /** Hands decoded text (and, for UTF-8, its input bytes) on. */
-  #deliver(view: Uint8Array, text: string): void {
+  /** Hands decoded text (and, for UTF-8, its input bytes) on; `utf8Bytes` is the text's UTF-8 length when known. */
+  #deliver(view: Uint8Array, text: string, utf8Bytes = -1): void {
     if (this.#utf8) {
       if (view.length > 0) this.#onBytes?.(view);
-      if (text.length > 0) this.#onSegment(text, Buffer.byteLength(text, 'utf8'), false);
+      if (text.length > 0) this.#onSegment(text, utf8Bytes >= 0 ? utf8Bytes : Buffer.byteLength(text, 'utf8'), false);
       return;
     }
     if (this.#prolog !== null) {

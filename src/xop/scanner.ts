@@ -264,6 +264,11 @@ export class SoapScanner {
   readonly #frames: Frame[] = [];
   #depth = 0;
   #attributes = 0;
+  /** limits.depth and limits.attributes, read once per element. */
+  readonly #maxDepth: number;
+  readonly #maxAttributes: number;
+  /** The unprefixed `href` attribute of the start tag being read (from the attribute events), or null. */
+  #href: string | null = null;
   #probeOn = true;
 
   // --- SOAP structure ------------------------------------------------------
@@ -292,6 +297,14 @@ export class SoapScanner {
   #firstChildOwnNs: Record<string, string> = {};
   /** Prefixes ('' = default namespace) used inside the Body, by names or QName-like values. */
   readonly #usedPrefixes = new Set<string>();
+  /** The prefix last added to #usedPrefixes: most names repeat it, and a Set lookup hashes a fresh string. */
+  #lastUsedPrefix: string | null = null;
+  /** True while inside the Body (its start tag seen, its end tag not yet): payload bookkeeping is on. */
+  #inBody = false;
+  /** The prefixes declared on Envelope and Body (#bodyScope's keys), for the QName-value test. */
+  #bodyScopePrefixes: ReadonlySet<string> = new Set();
+  /** The last prefix #noteQNameValue found in #bodyScopePrefixes (already used: no need to look again). */
+  #lastQNamePrefix = '';
   readonly #headerBlocks: string[] = [];
   readonly #includes: XopInclude[] = [];
   readonly #swaRefs: SwaReference[] = [];
@@ -299,6 +312,8 @@ export class SoapScanner {
   constructor(options: SoapScannerOptions = {}) {
     this.#options = options;
     this.#limits = resolveXmlLimits(options.limits);
+    this.#maxDepth = this.#limits.depth;
+    this.#maxAttributes = this.#limits.attributes;
     this.#media = describeRootMediaType(options.contentType, { type: options.multipartType ?? null, startInfo: options.startInfo ?? null });
     this.#chunks = options.retainEnvelope === false ? null : new ChunkList();
     const chunks = this.#chunks;
@@ -410,28 +425,50 @@ export class SoapScanner {
   }
 
   // --- saxes events --------------------------------------------------------
+  //
+  // These run once per element, attribute and text node, so the common case
+  // (an element deep inside the payload that is neither an xop:Include nor a
+  // reference) is kept to a few field reads and writes: the SOAP structure
+  // lives in the top three levels (Envelope, Header/Body, their children) and
+  // is only looked at there, and the rare cases go to separate methods.
 
   #attribute(attribute: SaxesAttributeNSIncomplete): void {
-    if (++this.#attributes > this.#limits.attributes) {
+    if (++this.#attributes > this.#maxAttributes) {
       throw xopError(ErrorCodes.XML_TOO_MANY_ATTRIBUTES,
         `an element has more than limits.attributes (${this.#limits.attributes}) attributes`,
         this.#details({ offset: this.#offset(), limit: this.#limits.attributes }));
     }
+    const name = attribute.name;
+    // An unprefixed href: an xop:Include's, or an SwA reference (looked at when the start tag is complete).
+    if (name === 'href') this.#href = attribute.value;
     // Inside the Body: note the prefixes the payload uses, by name and in QName-like values (xsi:type="xsd:int").
-    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth >= this.#bodyDepth) {
+    if (this.#inBody) {
       const prefix = attribute.prefix;
-      if (prefix !== '' && prefix !== 'xmlns') this.#usedPrefixes.add(prefix);
-      if (prefix !== 'xmlns' && attribute.name !== 'xmlns') this.#noteQNameValue(attribute.value);
+      if (prefix === 'xmlns' || name === 'xmlns') return;
+      if (prefix !== '') this.#usePrefix(prefix);
+      this.#noteQNameValue(attribute.value);
     }
+  }
+
+  #usePrefix(prefix: string): void {
+    if (prefix === this.#lastUsedPrefix) return;
+    this.#usedPrefixes.add(prefix);
+    this.#lastUsedPrefix = prefix;
   }
 
   /** A value that may be a QName (`xsd:int`): its prefix counts as used when the Envelope or Body declares it. */
   #noteQNameValue(value: string): void {
     const colon = value.indexOf(':');
     if (colon <= 0 || colon > 64) return;
+    const last = this.#lastQNamePrefix;
+    // Same prefix as last time (no substring made): already noted.
+    if (colon === last.length && value.startsWith(last)) return;
     let prefix = value.slice(0, colon);
     if (isXmlWhitespace(prefix.charAt(0))) prefix = prefix.trim();
-    if (Object.prototype.hasOwnProperty.call(this.#bodyScope, prefix)) this.#usedPrefixes.add(prefix);
+    if (this.#bodyScopePrefixes.has(prefix)) {
+      this.#usePrefix(prefix);
+      this.#lastQNamePrefix = prefix;
+    }
   }
 
   readonly #onText = (text: string): void => {
@@ -462,36 +499,40 @@ export class SoapScanner {
     }
     // Cheap tests first: most text is neither a cid: URL nor a QName.
     const c = text.charCodeAt(0);
-    const maybeCid = c === 0x63 || c === 0x43 || c <= 0x20;
-    const trimmed = maybeCid ? text.trim() : text;
-    frame.swaText = maybeCid && first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
-    if (this.#bodyDepth > 0 && !this.#bodyClosed && this.#depth > this.#bodyDepth && text.length <= 256) {
+    let trimmed = text;
+    if (c <= 0x20) {
+      trimmed = text.trim();
+      frame.swaText = first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
+    } else if ((c | 0x20) === 0x63 && (text.charCodeAt(1) | 0x20) === 0x69 && (text.charCodeAt(2) | 0x20) === 0x64 &&
+        text.charCodeAt(3) === 0x3a) {
+      // Starts with "cid:" in any case.
+      trimmed = text.trim();
+      frame.swaText = first && frame.children === 0 && SWAREF_TEXT.test(trimmed) ? trimmed : null;
+    } else {
+      frame.swaText = null;
+    }
+    if (this.#inBody && this.#depth > this.#bodyDepth && text.length <= 256) {
       this.#noteQNameValue(trimmed); // e.g. <faultcode>soapenv:Server</faultcode>
     }
   }
 
   #openTag(tag: SaxesTagNS): void {
     this.#attributes = 0;
+    const href = this.#href;
+    this.#href = null;
     if (!this.#probeOn) {
       this.#parser.on('text', this.#onText);
       this.#probeOn = true;
     }
     const depth = this.#depth + 1;
-    if (depth > this.#limits.depth) {
+    if (depth > this.#maxDepth) {
       throw xopError(ErrorCodes.XML_TOO_DEEP, `elements nest deeper than limits.depth (${this.#limits.depth})`,
         this.#details({ offset: this.#offset(), limit: this.#limits.depth }));
     }
     const position = this.#parser.position;
-    const map = this.#map!;
     const parent = depth > 1 ? this.#frames[depth - 2]! : null;
     if (parent !== null) {
-      if (parent.isInclude) {
-        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it has a child element');
-      }
-      if (parent.include !== null) {
-        throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
-          `xop:Include must be the only child of ${parent.tag.name} (XOP 1.0 §2.1); ${tag.name} follows it`);
-      }
+      if (parent.isInclude || parent.include !== null) this.#childOfInclude(parent, tag);
       parent.children++;
     }
     let frame = this.#frames[depth - 1];
@@ -509,25 +550,43 @@ export class SoapScanner {
     }
     this.#depth = depth;
 
+    if (depth <= 3) {
+      this.#openStructure(tag, depth, position);
+    } else if (this.#inBody && (tag.prefix !== '' || tag.uri !== '')) {
+      this.#usePrefix(tag.prefix);
+    }
+
+    if (tag.local === 'Include' && tag.uri === XOP_NAMESPACE) {
+      this.#include(tag, frame, parent, href, position);
+    } else if (href !== null) {
+      this.#hrefReference(tag, href);
+    }
+  }
+
+  /** A start tag inside an xop:Include, or after one in its parent: always an error. */
+  #childOfInclude(parent: Frame, tag: SaxesTagNS): never {
+    if (parent.isInclude) {
+      throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include must be empty (XOP 1.0 §2.1); it has a child element');
+    }
+    throw this.#error(ErrorCodes.XOP_BAD_INCLUDE,
+      `xop:Include must be the only child of ${parent.tag.name} (XOP 1.0 §2.1); ${tag.name} follows it`);
+  }
+
+  /** The SOAP structure: the document element, Header and Body, their children (depth 1 to 3). */
+  #openStructure(tag: SaxesTagNS, depth: number, position: number): void {
+    const map = this.#map!;
     if (depth === 1) {
       this.#documentElement(tag, map, position);
     } else if (this.#soap && !this.#bodyClosed) {
       if (this.#bodyDepth > 0) {
         // Inside the Body.
-        if (tag.prefix !== '' || tag.uri !== '') this.#usedPrefixes.add(tag.prefix);
+        if (tag.prefix !== '' || tag.uri !== '') this.#usePrefix(tag.prefix);
         if (depth === this.#bodyDepth + 1) this.#bodyChild(tag, map, position);
       } else if (depth === 2) {
         this.#envelopeChild(tag, map, position);
       } else if (depth === 3 && this.#headerDepth === 2) {
         this.#headerBlocks.push(clarkName(tag.uri, tag.local));
       }
-    }
-
-    if (tag.local === 'Include' && tag.uri === XOP_NAMESPACE) {
-      this.#include(tag, frame, parent, map, position);
-    } else {
-      const href = tag.attributes['href'];
-      if (href !== undefined && href.prefix === '') this.#hrefReference(tag, href.value);
     }
   }
 
@@ -570,10 +629,12 @@ export class SoapScanner {
       }
       this.#bodySeen = true;
       this.#bodyDepth = 2;
+      this.#inBody = true;
       this.#bodyClark = clarkName(tag.uri, tag.local);
       this.#bodyStart = map.ltByteBefore(position);
       this.#bodyNameEnd = this.#bodyStart + 1 + Buffer.byteLength(tag.name, 'utf8');
       this.#bodyScope = { ...this.#envelopeScope, ...tag.ns };
+      this.#bodyScopePrefixes = new Set(Object.keys(this.#bodyScope));
       this.#bodyOwnNs = tag.ns;
       // The Body's own prefixes: needed if the Body itself becomes the document element.
       this.#bodyTagPrefixes.add(tag.prefix);
@@ -593,15 +654,14 @@ export class SoapScanner {
     }
   }
 
-  #include(tag: SaxesTagNS, frame: Frame, parent: Frame | null, map: PositionMap, position: number): void {
+  #include(tag: SaxesTagNS, frame: Frame, parent: Frame | null, href: string | null, position: number): void {
     frame.isInclude = true;
-    const hrefAttribute = tag.attributes['href'];
-    if (hrefAttribute === undefined || hrefAttribute.prefix !== '') {
+    if (href === null) {
       throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include has no href attribute (XOP 1.0 §2.1)');
     }
+    const map = this.#map!;
     const ltChar = map.ltCharBefore(position);
     const offset = map.ltByteBefore(position);
-    const href = hrefAttribute.value;
     const cid = contentIdFromCidUrl(href, this.#details({ offset }));
     if (parent === null) {
       throw this.#error(ErrorCodes.XOP_BAD_INCLUDE, 'xop:Include cannot be the document element (XOP 1.0 §2.1)');
@@ -639,6 +699,13 @@ export class SoapScanner {
     }
     const depth = this.#depth;
     const frame = this.#frames[depth - 1]!;
+    if (frame.isInclude || frame.include !== null || frame.swaText !== null) this.#closeSpecial(tag, frame, depth);
+    if (depth <= 3) this.#closeStructure(depth);
+    this.#depth = depth - 1;
+  }
+
+  /** The end tag of an xop:Include, of the element holding one, or of a swaRef candidate. */
+  #closeSpecial(tag: SaxesTagNS, frame: Frame, depth: number): void {
     const position = this.#parser.position;
     const map = this.#map!;
     if (frame.isInclude && !tag.isSelfClosing) {
@@ -677,19 +744,25 @@ export class SoapScanner {
         });
       }
     }
+  }
+
+  /** End tags at depth 1 to 3: the document element, Header, Body and the Body's first child. */
+  #closeStructure(depth: number): void {
+    const position = this.#parser.position;
+    const map = this.#map!;
     if (this.#soap) {
       if (depth === this.#bodyDepth + 1 && this.#bodyDepth > 0 && !this.#bodyClosed && this.#bodyElements.length === 1 &&
           this.#firstChildEnd < 0) {
         this.#firstChildEnd = map.byteAt(position);
       } else if (depth === this.#bodyDepth && !this.#bodyClosed) {
         this.#bodyClosed = true;
+        this.#inBody = false;
         this.#bodyEnd = map.byteAt(position);
       } else if (depth === 2 && this.#headerDepth === 2) {
         this.#headerDepth = 0;
       }
     }
     if (depth === 1) this.#rootEnd = map.byteAt(position);
-    this.#depth = depth - 1;
   }
 
   // --- the result ----------------------------------------------------------
