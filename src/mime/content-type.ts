@@ -47,7 +47,7 @@ export function parseContentType(value: string): ContentType {
   while (pos < length && isWhitespace(value.charCodeAt(pos))) pos++;
   const typeStart = pos;
   while (pos < length && value.charCodeAt(pos) !== SEMICOLON) pos++;
-  const mediaType = value.slice(typeStart, pos).trim().toLowerCase();
+  const mediaType = withoutTrailingComments(value.slice(typeStart, pos)).toLowerCase();
   const slash = mediaType.indexOf('/');
   if (slash <= 0 || slash === mediaType.length - 1 || /[\s"(),:;<=>?@[\\\]{}]/.test(mediaType)) {
     throw xopError(ErrorCodes.MIME_BAD_CONTENT_TYPE, `Content-Type ${JSON.stringify(value)} has no valid type/subtype`);
@@ -100,11 +100,27 @@ export function parseContentType(value: string): ContentType {
     } else {
       const valueStart = pos;
       while (pos < length && value.charCodeAt(pos) !== SEMICOLON) pos++;
-      parameterValue = value.slice(valueStart, pos).trim();
+      parameterValue = withoutTrailingComments(value.slice(valueStart, pos));
     }
     if (name.length > 0 && !(name in parameters)) parameters[name] = parameterValue;
   }
   return { mediaType, parameters };
+}
+
+/**
+ * A token without the RFC 822 comments that follow it (`abc (generated)` →
+ * `abc`; RFC 2045 §5.1 allows comments in the header). Only comments set
+ * off by whitespace at the end are removed, so sloppy unquoted values keep
+ * any parentheses inside them.
+ */
+function withoutTrailingComments(token: string): string {
+  let text = token.trim();
+  while (text.length > 0 && text.charCodeAt(text.length - 1) === 0x29 /* ) */) {
+    const open = text.lastIndexOf('(');
+    if (open <= 0 || !isWhitespace(text.charCodeAt(open - 1)) || text.indexOf(')', open) !== text.length - 1) break;
+    text = text.slice(0, open).trim();
+  }
+  return text;
 }
 
 /** Longest boundary RFC 2046 §5.1.1 allows. */
