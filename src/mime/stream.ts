@@ -148,6 +148,8 @@ class EventPump {
   readonly #totalLimit: number;
   /** The events of the last chunk, as records (see above). */
   readonly #queue: Array<number | PartHeaders | Uint8Array> = [];
+  /** Where the records end in #queue: the slots past it are free. */
+  #end = 0;
   /** Index in #queue of the next record to take. */
   #next = 0;
   /** Body offset of the part {@link takeBegin} took last. */
@@ -163,7 +165,6 @@ class EventPump {
   constructor(source: AsyncIterator<Uint8Array>, info: MessageInfo, headerValue: string, options: ParseMultipartOptions) {
     this.#source = source;
     this.#signal = options.signal;
-    const queue = this.#queue;
     if (info.boundary === null) {
       this.#parser = null;
       this.#singleHeaders = PartHeaders.from([['content-type', headerValue]]);
@@ -174,12 +175,22 @@ class EventPump {
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
       }, {
-        onPartBegin: (headers) => { queue.push(EV_BEGIN, headers, this.#parser!.bodyOffset); },
-        onPartData: (view) => { queue.push(EV_DATA, view); },
-        onPartEnd: () => { queue.push(EV_END); },
+        onPartBegin: (headers) => { this.#add(EV_BEGIN, headers, this.#parser!.bodyOffset); },
+        onPartData: (view) => { this.#add(EV_DATA, view); },
+        onPartEnd: () => { this.#add(EV_END); },
       });
     }
     this.#totalLimit = resolveMimeLimits(options.limits).totalBytes;
+  }
+
+  /** Appends a record: [EV_BEGIN, headers, body offset], [EV_DATA, view] or [EV_END]. */
+  #add(kind: number, payload?: PartHeaders | Uint8Array, offset?: number): void {
+    const queue = this.#queue;
+    let end = this.#end;
+    queue[end++] = kind;
+    if (payload !== undefined) queue[end++] = payload;
+    if (offset !== undefined) queue[end++] = offset;
+    this.#end = end;
   }
 
   /**
@@ -189,7 +200,7 @@ class EventPump {
    */
   peek(): number {
     const i = this.#next;
-    return i < this.#queue.length ? this.#queue[i] as number : EV_NONE;
+    return i < this.#end ? this.#queue[i] as number : EV_NONE;
   }
 
   /** Takes the EV_DATA event {@link peek} announced: its view. */
@@ -223,8 +234,12 @@ class EventPump {
   pull(): Promise<IteratorResult<Uint8Array>> | null {
     if (this.#failed !== null) throw this.#failed;
     if (this.#sourceDone) return null;
-    // Reuse the array: the consumer has taken every event of the previous chunk.
-    this.#queue.length = 0;
+    // The consumer has taken every event of the previous chunk. The array is
+    // reused at its size (setting its length to 0 would free its store, regrown
+    // by the next chunk's events); its slots are cleared so that no view of an
+    // old chunk stays reachable from it.
+    this.#queue.fill(0, 0, this.#end);
+    this.#end = 0;
     this.#next = 0;
     try {
       this.#checkAbort();
@@ -270,7 +285,7 @@ class EventPump {
       if (this.#parser !== null) this.#parser.end();
       else {
         if (!this.#singleBegun) this.#beginSingle();
-        this.#queue.push(EV_END);
+        this.#add(EV_END);
       }
       return;
     }
@@ -289,16 +304,16 @@ class EventPump {
       // The bytes up to the limit go out first, as in the multipart parser, so that an error
       // in them (the XML layer's) wins whatever the chunking (found by the fuzzer:
       // corpus/regressions/receive-chunking-single-part-*).
-      if (allowed > 0) this.#queue.push(EV_DATA, chunk.subarray(0, allowed));
+      if (allowed > 0) this.#add(EV_DATA, chunk.subarray(0, allowed));
       throw xopError(ErrorCodes.MIME_MESSAGE_TOO_LARGE, `message exceeds limits.totalBytes (${this.#totalLimit})`,
         { offset: this.#totalLimit, limit: this.#totalLimit });
     }
-    if (chunk.length > 0) this.#queue.push(EV_DATA, chunk);
+    if (chunk.length > 0) this.#add(EV_DATA, chunk);
   }
 
   #beginSingle(): void {
     this.#singleBegun = true;
-    this.#queue.push(EV_BEGIN, this.#singleHeaders!, 0);
+    this.#add(EV_BEGIN, this.#singleHeaders!, 0);
   }
 
   /** Releases the source (destroys a Node stream, cancels a Web stream). */
