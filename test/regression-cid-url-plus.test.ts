@@ -4,7 +4,8 @@
 // URLDecoder reads '+' as a space) could not find a part whose id has a '+'.
 // Both now are one implementation; matching a reference to a Content-ID
 // decodes %-escapes on both sides (WCF escapes every reserved character of
-// its URI-shaped ids in the href, some senders escape the header as well).
+// its URI-shaped ids in the href, CXF escapes the header as well, a few
+// senders repeat the scheme in the header: <cid:a@x>).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -62,6 +63,12 @@ test('a decoded href matches the Content-ID as received or its own %-decoded for
   assert.ok(contentIdMatches('<a%ZZ@x>', 'a%ZZ@x'));
   assert.deepEqual(contentIdMatchKeys('<a%40x>'), ['a%40x', 'a@x']);
   assert.deepEqual(contentIdMatchKeys(' <a@x> '), ['a@x']);
+  // A header that repeats the scheme (CXF's reader strips it too).
+  assert.deepEqual(contentIdMatchKeys('<cid:a%40x>'), ['cid:a%40x', 'cid:a@x', 'a%40x', 'a@x']);
+  assert.deepEqual(contentIdMatchKeys('<CID:<a@x>>'), ['CID:<a@x>', 'a@x']);
+  assert.deepEqual(contentIdMatchKeys('<cid:>'), ['cid:']);
+  assert.ok(contentIdMatches('<cid:a@x>', contentIdFromCidUrl('cid:a@x')));
+  assert.ok(contentIdMatches('<cid:a@x>', 'cid:a@x'));
   assert.equal(percentDecode('a+b%20c'), 'a+b c');
   assert.equal(percentDecode('%E0%A4%A'), null);
   assert.equal(contentIdOfCidUrl(' CID:a%20b '), 'a b');
@@ -74,16 +81,17 @@ test('XopResolver: exact ids first, then %-decoded header ids, then letter case'
     href: `cid:${cid}`, cid, element: 'e', path: '/e', contentType: null, offset: 0, startOffset: 0, endOffset: 0,
   }) as never;
   const resolver = new XopResolver({
-    includes: [include('http://tempuri.org/1/1'), include('a@x'), include('B@X'), include('a+b@x')],
+    includes: [include('http://tempuri.org/1/1'), include('a@x'), include('B@X'), include('a+b@x'), include('c@x')],
   });
   assert.equal(resolver.addPart({ index: 1, contentId: '<http%3A%2F%2Ftempuri.org%2F1%2F1>' }), null);
   assert.equal(resolver.addPart({ index: 2, contentId: '<a%40x>' }), null);
   assert.equal(resolver.addPart({ index: 3, contentId: '<a@x>' }), null);
   assert.equal(resolver.addPart({ index: 4, contentId: '<b@x>' }), null);
   assert.equal(resolver.addPart({ index: 5, contentId: 'a%2Bb@x' }), null);
+  assert.equal(resolver.addPart({ index: 6, contentId: '<cid:c@x>' }), null);
   const { includes, warnings } = resolver.finish();
   // a@x: part 3 carries it exactly, so part 2 (whose id only decodes to it) loses.
-  assert.deepEqual(includes.map((r) => r.part), [1, 3, 4, 5]);
+  assert.deepEqual(includes.map((r) => r.part), [1, 3, 4, 5, 6]);
   assert.equal(warnings.filter((w) => w.includes('letter case')).length, 1, JSON.stringify(warnings));
   assert.equal(resolver.partFor('a@x'), 3);
   assert.equal(new XopResolver({ includes: [] }, { caseInsensitiveFallback: false }).partFor('x'), null);

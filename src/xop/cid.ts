@@ -15,10 +15,11 @@
  *   (`cid:1.urn:uuid:…@apache.org`, `cid:uuid@example.jaxws.sun.com`);
  *   Metro and CXF read it back with Java's `URLDecoder`, which also turns `+`
  *   into a space, so a `+` must go out as `%2B`.
- * - Some senders put the escaped form in the Content-ID header as well, or
- *   escape an id the header carries unescaped: so a header value is also
- *   compared in its percent-decoded form ({@link contentIdMatches},
- *   `XopResolver`), exact matches first.
+ * - Some senders put the escaped form in the Content-ID header as well (CXF,
+ *   for an element namespace without a host), or escape an id the header
+ *   carries unescaped, and a few repeat the scheme in the header
+ *   (`<cid:a@x>`): so a header value is also compared in its percent-decoded
+ *   and scheme-less forms ({@link contentIdMatchKeys}), exact matches first.
  *
  * Any other scheme is refused and never dereferenced (the CXF CVE-2022-46364
  * class: an `xop:Include href="http://..."` or `file:` made the server fetch
@@ -129,13 +130,24 @@ export function percentDecode(value: string): string | null {
 
 /**
  * The forms under which a Content-ID header value is matched against a
- * decoded `cid:` href: the value without angle brackets, then (when it has
- * valid %-escapes) its percent-decoded form. One element when they agree.
+ * decoded `cid:` href, best first: the value without angle brackets; its
+ * percent-decoded form (CXF puts %-escapes in the header itself); and, for a
+ * header that repeats the URL scheme (`Content-ID: <cid:a@x>`, which CXF's
+ * reader also strips), the same without `cid:`. No duplicates.
  */
 export function contentIdMatchKeys(contentIdHeader: string): string[] {
   const id = stripAngleBrackets(contentIdHeader);
-  const decoded = percentDecode(id);
-  return decoded === null || decoded === id ? [id] : [id, decoded];
+  const keys = [id];
+  const add = (key: string | null): void => {
+    if (key !== null && key.length > 0 && !keys.includes(key)) keys.push(key);
+  };
+  add(percentDecode(id));
+  if (hasCidScheme(id)) {
+    const bare = stripAngleBrackets(id.slice(4));
+    add(bare);
+    add(percentDecode(bare));
+  }
+  return keys;
 }
 
 /**

@@ -2,9 +2,9 @@
  * Matching references (xop:Include, swaRef, href) to the parts of a message
  * by Content-ID (RFC 2392: the href was percent-decoded by the scanner, the
  * Content-ID is used as received; both without angle brackets). A Content-ID
- * that itself carries %-escapes also matches in its decoded form (after
- * every exact match), and then, unless disabled, one that differs only in
- * letter case.
+ * that itself carries %-escapes or a `cid:` prefix also matches in its
+ * decoded / scheme-less form (after every exact match), and then, unless
+ * disabled, one that differs only in letter case.
  *
  * Incremental, because in a stream the root part comes first and the parts
  * it references after it: {@link XopResolver.addPart} as each part begins,
@@ -86,7 +86,7 @@ export class XopResolver {
   readonly #options: XopResolverOptions;
   /** Content-ID (without <>) → the first part that carries it. */
   readonly #byId = new Map<string, number>();
-  /** Percent-decoded Content-ID → the first part whose id decodes to it (ids with %-escapes only). */
+  /** Other match forms of a Content-ID (percent-decoded, without a `cid:` prefix) → the first part with that form. */
   readonly #byDecodedId = new Map<string, number>();
   readonly #byLowerId = new Map<string, number>();
   readonly #parts: number[] = [];
@@ -107,14 +107,15 @@ export class XopResolver {
   addPart(part: PartIdentity): number | null {
     this.#parts.push(part.index);
     if (part.contentId === null) return null;
-    const [id, decoded] = contentIdMatchKeys(part.contentId) as [string, string | undefined];
+    const [id, ...alternatives] = contentIdMatchKeys(part.contentId) as [string, ...string[]];
     const earlier = this.#byId.get(id);
     if (earlier !== undefined) return earlier;
     this.#byId.set(id, part.index);
-    if (decoded !== undefined && !this.#byDecodedId.has(decoded)) this.#byDecodedId.set(decoded, part.index);
-    const lower = id.toLowerCase();
-    if (!this.#byLowerId.has(lower)) this.#byLowerId.set(lower, part.index);
-    if (decoded !== undefined && !this.#byLowerId.has(decoded.toLowerCase())) this.#byLowerId.set(decoded.toLowerCase(), part.index);
+    for (const key of alternatives) if (!this.#byDecodedId.has(key)) this.#byDecodedId.set(key, part.index);
+    for (const key of [id, ...alternatives]) {
+      const lower = key.toLowerCase();
+      if (!this.#byLowerId.has(lower)) this.#byLowerId.set(lower, part.index);
+    }
     return null;
   }
 
