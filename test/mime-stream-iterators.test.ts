@@ -133,6 +133,15 @@ test('parts: an error rejects the call that meets it, later calls resolve done',
   const it = parseMultipart([unsupported], CT)[Symbol.asyncIterator]();
   await assert.rejects(it.next(), { code: 'ERR_MIME_UNSUPPORTED_ENCODING' });
   assert.equal((await it.next()).done, true);
+  // The same when that part was parsed already (from the chunk of the part before it).
+  const second = Buffer.concat([Buffer.from('--b\r\n\r\nfine\r\n'), unsupported]);
+  const { source: secondSource, closed: secondClosed } = tracked([second]);
+  const it2 = parseMultipart(secondSource, CT)[Symbol.asyncIterator]();
+  const first = await it2.next();
+  assert.equal(await text(first.value as MultipartPart), 'fine');
+  await assert.rejects(it2.next(), { code: 'ERR_MIME_UNSUPPORTED_ENCODING' });
+  assert.equal(secondClosed(), true, 'the source is released');
+  assert.equal((await it2.next()).done, true);
 });
 
 test('parts: a source whose next() throws synchronously rejects the iterator and is released', async () => {
