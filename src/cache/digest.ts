@@ -54,8 +54,11 @@ export class StreamingDigest {
   /** Adds bytes. The view is read synchronously and not kept. */
   update(view: Uint8Array): void {
     if (this.#hex !== undefined) throw xopError(ErrorCodes.BAD_ARGUMENT, 'digest already finished');
-    for (let at = 0; at < view.byteLength; at += MAX_UPDATE_BYTES) {
-      this.#hasher.update(view.subarray(at, at + MAX_UPDATE_BYTES));
+    if (view.byteLength <= MAX_UPDATE_BYTES) this.#hasher.update(view); // the usual case: no subarray object
+    else {
+      for (let at = 0; at < view.byteLength; at += MAX_UPDATE_BYTES) {
+        this.#hasher.update(view.subarray(at, at + MAX_UPDATE_BYTES));
+      }
     }
     this.#size += view.byteLength;
   }
@@ -131,6 +134,12 @@ export async function streamMeasured(body: AttachmentBody, sink: MeasuredSink, s
   // One abort listener for the whole body, not one per chunk: it rejects the read in progress.
   let rejectRead: ((error: Error) => void) | null = null;
   const onAbort = (): void => rejectRead?.(abortedError(signal!));
+  let reading: PromiseLike<IteratorResult<Uint8Array>> | null = null;
+  // One executor for every read (no closure per chunk): settles with the read, or rejects on abort.
+  const abortable = (resolve: (r: IteratorResult<Uint8Array>) => void, reject: (error: Error) => void): void => {
+    rejectRead = reject;
+    reading!.then(resolve, reject);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
@@ -141,11 +150,9 @@ export async function streamMeasured(body: AttachmentBody, sink: MeasuredSink, s
         if (!isThenable(next)) result = next;
         else if (signal === undefined) result = await next;
         else {
-          result = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-            rejectRead = reject;
-            next.then(resolve, reject);
-          });
-          rejectRead = null;
+          reading = next;
+          result = await new Promise(abortable);
+          reading = rejectRead = null;
         }
       } catch (error) {
         if (isXopError(error)) throw error;

@@ -34,7 +34,7 @@ export interface GuardOptions {
 export interface GuardedSource extends AsyncIterable<Uint8Array> {
   /** Bytes delivered so far. */
   readonly bytes: number;
-  /** Total ms spent waiting for the source (the slow-client clock). */
+  /** Total ms spent waiting for the source (the slow-client clock; 0 when there is no signal and no time limit). */
   readonly waitedMs: number;
 }
 
@@ -88,6 +88,37 @@ export function guardSource(source: ByteSource, options: GuardOptions = {}): Gua
     return xopError(ErrorCodes.TIMEOUT, message, { offset: bytes, status: 408 });
   }
 
+  /** The chunk as delivered: counted, and checked to be bytes. */
+  function delivered(result: IteratorResult<Uint8Array>): IteratorResult<Uint8Array> {
+    if (result.done !== true) {
+      if (!(result.value instanceof Uint8Array)) {
+        failure = xopError(ErrorCodes.BAD_ARGUMENT, `the source yielded a ${typeof result.value}, not a Uint8Array`);
+        throw failure;
+      }
+      bytes += result.value.length;
+    }
+    return result;
+  }
+
+  /**
+   * The hot path of receive() without a signal or time limits: nothing to
+   * race and no clock to run, so one await per chunk.
+   */
+  async function nextUnguarded(): Promise<IteratorResult<Uint8Array>> {
+    if (failure !== null) throw failure;
+    let result: IteratorResult<Uint8Array>;
+    try {
+      reading = true;
+      result = await iterator.next();
+    } catch (error) {
+      failure = sourceFailed(error);
+      throw failure;
+    } finally {
+      reading = false;
+    }
+    return delivered(result);
+  }
+
   async function next(): Promise<IteratorResult<Uint8Array>> {
     if (failure !== null) throw failure;
     if (signal?.aborted === true) throw abortReason(signal);
@@ -113,14 +144,7 @@ export function guardSource(source: ByteSource, options: GuardOptions = {}): Gua
           signal.addEventListener('abort', onAbort, { once: true });
         }));
       }
-      const result = racers.length === 1 ? await pending : await Promise.race(racers);
-      if (result.done !== true) {
-        if (!(result.value instanceof Uint8Array)) {
-          throw xopError(ErrorCodes.BAD_ARGUMENT, `the source yielded a ${typeof result.value}, not a Uint8Array`);
-        }
-        bytes += result.value.length;
-      }
-      return result;
+      return delivered(racers.length === 1 ? await pending : await Promise.race(racers));
     } catch (error) {
       // A read that lost the race is abandoned (Promise.race already handles its settling).
       failure = sourceFailed(error);
@@ -137,7 +161,7 @@ export function guardSource(source: ByteSource, options: GuardOptions = {}): Gua
     get waitedMs() { return waitedMs; },
     [Symbol.asyncIterator]() {
       return {
-        next,
+        next: signal === undefined && idleMs <= 0 && minRate <= 0 ? nextUnguarded : next,
         async return(): Promise<IteratorResult<Uint8Array>> {
           // An async generator (a Node stream's iterator) queues return() behind a read still pending
           // (one abandoned by a timeout or an abort): waiting for it could wait forever.
