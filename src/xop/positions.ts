@@ -45,6 +45,11 @@ export class PositionMap {
     this.#byteStart = firstByte;
   }
 
+  /** saxes position of the current segment's first character. */
+  get segmentStart(): number {
+    return this.#charStart;
+  }
+
   /** Starts the next segment; call before writing `text` to saxes. */
   next(text: string, utf8Bytes: number, dropped: boolean): void {
     const old = this.#text;

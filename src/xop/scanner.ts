@@ -38,6 +38,7 @@ import {
   XOP_NAMESPACE, clarkName, escapeAttribute, soapVersionOfNamespace, xmimeContentType, type SoapVersion,
 } from './names.js';
 import { PositionMap } from './positions.js';
+import { OUTSIDE_DOCTYPE, OUTSIDE_MORE, OutsideScanner } from './prolog.js';
 import { ChunkList } from './chunk-list.js';
 
 /** Options of {@link SoapScanner}. */
@@ -259,6 +260,16 @@ export class SoapScanner {
   #failed: unknown = null;
   #ended = false;
   readonly #warnings: string[] = [];
+  /** The segment being written to saxes. */
+  #segmentText = '';
+
+  // --- outside the document element (see prolog.ts) -------------------------
+  readonly #outside = new OutsideScanner();
+  /** 1 reading the prolog, 2 reading what follows the document element, 0 neither (inside it, or left to saxes). */
+  #outsidePhase = 1;
+  /** Position and byte offset of the first character of text outside the document element, or -1. */
+  #outsideTextAt = -1;
+  #outsideTextByte = -1;
 
   // --- element stack -------------------------------------------------------
   readonly #frames: Frame[] = [];
@@ -377,7 +388,9 @@ export class SoapScanner {
     if (map === null) map = this.#map = new PositionMap(this.#decoder.bomBytes);
     map.next(text, bytes, dropped);
     this.#utf8SpaceBytes += bytes;
+    this.#segmentText = text;
     const parser = this.#parser;
+    if (this.#outsidePhase !== 0) this.#scanOutside(text, 0);
     parser.write(text);
     if (this.#probeOn && TEXT_STATE !== undefined) {
       const internals = parser as unknown as SaxesInternals;
@@ -392,11 +405,49 @@ export class SoapScanner {
     }
   }
 
+  /**
+   * Reads text outside the document element from `text[from]` on (before
+   * saxes gets it in the prolog; in the rest of the segment when the
+   * document element has just ended): a DOCTYPE in the prolog is rejected
+   * here, at its '<', before saxes would buffer it.
+   */
+  #scanOutside(text: string, from: number): void {
+    const map = this.#map!;
+    const outside = this.#outside;
+    const stop = outside.scan(text, from, map.segmentStart);
+    if (this.#outsideTextAt < 0 && outside.textAt >= 0) {
+      // Recorded in this segment, so the map can still tell its byte offset.
+      this.#outsideTextAt = outside.textAt;
+      this.#outsideTextByte = map.byteAt(outside.textAt);
+    }
+    if (stop === OUTSIDE_MORE) return;
+    if (stop === OUTSIDE_DOCTYPE && this.#outsidePhase === 1) {
+      const end = map.segmentStart + outside.doctypeIndex;
+      const lt = map.ltCharBefore(end);
+      // The text before the '<' goes to saxes first, so that an earlier error in it wins whatever the chunking.
+      if (lt > map.segmentStart) this.#parser.write(text.slice(0, lt - map.segmentStart));
+      throw xopError(ErrorCodes.XML_DOCTYPE,
+        'a SOAP message must not contain a document type declaration (SOAP 1.1 §3, SOAP 1.2 part 1 §5)',
+        this.#details({ offset: map.ltByteBefore(end) }));
+    }
+    // The document element begins, or markup saxes rejects where it stands (a DOCTYPE after the document element too).
+    this.#outsidePhase = 0;
+  }
+
   #fail(error: unknown): unknown {
     let failure = error;
     if (!(typeof error === 'object' && error !== null && typeof (error as XopError).code === 'string' &&
         (error as XopError).code.startsWith('ERR_'))) {
-      failure = this.#error(ErrorCodes.XML_MALFORMED, `malformed XML: ${error instanceof Error ? error.message : String(error)}`, error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.#outsideTextAt >= 0 && this.#parser.position > this.#outsideTextAt &&
+          message.endsWith('text data outside of root node.')) {
+        // saxes reports it where the text run ends in the current chunk: report where the text begins instead.
+        failure = xopError(ErrorCodes.XML_MALFORMED,
+          'malformed XML: text outside the document element (XML 1.0 §2.1)',
+          this.#details({ offset: this.#outsideTextByte, cause: error }));
+      } else {
+        failure = this.#error(ErrorCodes.XML_MALFORMED, `malformed XML: ${message}`, error);
+      }
     }
     this.#failed = failure;
     return failure;
@@ -762,7 +813,13 @@ export class SoapScanner {
         this.#headerDepth = 0;
       }
     }
-    if (depth === 1) this.#rootEnd = map.byteAt(position);
+    if (depth === 1) {
+      this.#rootEnd = map.byteAt(position);
+      // What follows the document element in this segment: saxes reads it next.
+      this.#outsidePhase = 2;
+      this.#outside.reset();
+      this.#scanOutside(this.#segmentText, position - map.segmentStart);
+    }
   }
 
   // --- the result ----------------------------------------------------------
