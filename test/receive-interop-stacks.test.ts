@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { MemoryCache, XopError, receive, type ReceivedMessage } from '../src/index.js';
+import { MemoryCache, XopError, createReceiver, receive, type ReceivedMessage } from '../src/index.js';
 import { xxh64Hex } from '../src/cache/digest.js';
 import { CHUNKINGS, ownCorpusDir } from './support/corpus.js';
-import { readAll, sha256, type ReceiveCase } from './support/receive.js';
+import { listen, post, readAll, sha256, type ReceiveCase } from './support/receive.js';
 
 interface InteropCase extends ReceiveCase {
   stack: string;
@@ -94,6 +94,26 @@ describe('receive: messages as real SOAP stacks serialize them (corpus/interop-*
           assert.deepEqual(await cache.list(rootId), []);
         }
       });
+    });
+  }
+});
+
+describe('the same messages POSTed to createReceiver on loopback (the Content-Type travels as an HTTP header)', () => {
+  for (const c of interopCases()) {
+    it(`${c.name}: 200 and the same documents`, async () => {
+      const cache = new MemoryCache();
+      let received: ReceivedMessage | null = null;
+      const server = await listen(createReceiver({ cache, onMessage: (message) => { received = message; } }));
+      try {
+        const response = await post(server.url, c.message, c.contentType, { chunkSize: 1000 });
+        await server.idle();
+        assert.equal(response.status, 200, response.body.toString('utf8'));
+        assert.ok(received !== null, 'onMessage was called');
+        const message = received as ReceivedMessage;
+        await check(c, message, cache, message.rootDocument.properties.wss_root_document_id);
+      } finally {
+        await server.close();
+      }
     });
   }
 });
