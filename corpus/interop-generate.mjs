@@ -494,6 +494,46 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
   });
 }
 
+// --- gowsdl (Go, hooklift/gowsdl soap.Client with MTOM) -----------------------------------
+// Go's mime/multipart.Writer: boundary = 60 hex digits, the first part opens with "--b\r\n" and every later one with
+// "\r\n--b\r\n", Close writes "\r\n--b--\r\n"; headers are canonicalised ("Content-Id") and written in sorted order.
+// The root part is only "Content-Type: application/xop+xml" (no type, no charset, no Content-ID) and the HTTP
+// Content-Type has no start (the first part is the root, RFC 2387 §3.2) and says start-info="application/soap+xml"
+// for a SOAP 1.1 envelope. encoding/xml writes no declaration, default namespaces and an explicit </Include>; the
+// part ids are decimal rand.Int() values.
+{
+  const boundary = '3c5a0f4e9b1d7a2c8e6f0b3d5a7c9e1f2b4d6f8a0c2e4a6c8e0a2c4e6a8c';
+  const packageId = '5577006791947779410';
+  const NS = 'urn:files';
+  const payload = `<UploadRequest xmlns="${NS}"><Name>scan.pdf</Name><Data><Include xmlns="${XOP}" href="cid:${packageId}"></Include></Data></UploadRequest>`;
+  const env = `<soap:Envelope xmlns:soap="${S11}"><soap:Body>${payload}</soap:Body></soap:Envelope>`;
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), payloadBytes(6000, 701, boundary), Buffer.from('\n%%EOF\n')]);
+  add('interop-gowsdl-mtom', {
+    stack: 'gowsdl (Go) soap.Client with MTOM, SOAP 1.1',
+    source: 'hooklift/gowsdl soap/MTOMEncoder.go (mtomEncoder.Encode, Binary.MarshalXML) and soap/soap.go ' +
+      '(mtomContentType); Go mime/multipart Writer (randomBoundary, CreatePart, Close) and textproto header canonicalisation',
+    description: 'no start parameter and a root part without Content-ID, type or charset; start-info says SOAP 1.2 for a ' +
+      'SOAP 1.1 envelope (accepted with a warning, refused by strict mode); "Content-Id" with a decimal id that must stay ' +
+      'a string; default-namespace xop Include with an end tag',
+    contentType: `multipart/related; start-info="application/soap+xml"; type="application/xop+xml"; boundary="${boundary}"`,
+    pieces: [
+      `--${boundary}${CRLF}Content-Transfer-Encoding: 8bit${CRLF}Content-Type: application/xop+xml${CRLF}${CRLF}`, Buffer.from(env, 'utf8'),
+      `${CRLF}--${boundary}${CRLF}Content-Id: <${packageId}>${CRLF}Content-Transfer-Encoding: binary${CRLF}Content-Type: application/pdf${CRLF}${CRLF}`, pdf,
+      `${CRLF}--${boundary}--${CRLF}`,
+    ],
+    result: {
+      soap: { version: '1.1', bodyElement: `{${NS}}UploadRequest`, headerBlocks: [] },
+      rootXml: payload,
+      attachments: [doc(pdf, 1, packageId, 'application/pdf', {
+        referencedBy: [xopRef(`{${NS}}Data`, '/soap:Envelope/soap:Body/UploadRequest/Data')],
+      })],
+      xopIncludes: [{ cid: packageId, part: 1, contentId: packageId }],
+      warnings: ['but the envelope is SOAP 1.1'],
+    },
+    strictError: { code: 'ERR_SOAP_VERSION_MISMATCH' },
+  });
+}
+
 // --- SAAJ (SAAJ RI / Spring-WS SaajSoapMessage) SwA through JavaMail-style framing --------------------------------------
 // SOAPMessage.writeTo: multipart/related; type="text/xml"; boundary="----=_Part_N_HASH.MILLIS" with no start; the
 // SOAP part is "Content-Type: text/xml; charset=utf-8" without a Content-ID unless the application set one;
