@@ -201,6 +201,9 @@ interface PendingInclude {
   endLt: number;
 }
 
+/** How many used prefixes #usePrefix compares with before it looks in the Set. */
+const RECENT_PREFIXES = 8;
+
 /** Longest text looked at for a swaRef or a QName prefix; longer text is not kept (bounded memory). */
 const TEXT_PROBE_LIMIT = 4096;
 
@@ -308,8 +311,11 @@ export class SoapScanner {
   #firstChildOwnNs: Record<string, string> = {};
   /** Prefixes ('' = default namespace) used inside the Body, by names or QName-like values. */
   readonly #usedPrefixes = new Set<string>();
-  /** The prefix last added to #usedPrefixes: most names repeat it, and a Set lookup hashes a fresh string. */
-  #lastUsedPrefix: string | null = null;
+  /**
+   * The first few prefixes added to #usedPrefixes: element and attribute names repeat a handful of
+   * prefixes, and comparing with these is cheaper than a Set lookup, which hashes each fresh string.
+   */
+  readonly #recentPrefixes: string[] = [];
   /** True while inside the Body (its start tag seen, its end tag not yet): payload bookkeeping is on. */
   #inBody = false;
   /** The prefixes declared on Envelope and Body (#bodyScope's keys), for the QName-value test. */
@@ -502,9 +508,11 @@ export class SoapScanner {
   }
 
   #usePrefix(prefix: string): void {
-    if (prefix === this.#lastUsedPrefix) return;
-    this.#usedPrefixes.add(prefix);
-    this.#lastUsedPrefix = prefix;
+    const recent = this.#recentPrefixes;
+    for (let i = 0; i < recent.length; i++) if (recent[i] === prefix) return;
+    const used = this.#usedPrefixes;
+    if (recent.length < RECENT_PREFIXES && !used.has(prefix)) recent.push(prefix);
+    used.add(prefix);
   }
 
   /** A value that may be a QName (`xsd:int`): its prefix counts as used when the Envelope or Body declares it. */
