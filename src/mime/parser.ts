@@ -115,6 +115,17 @@ export interface MultipartParserOptions {
    * at end of input (what CXF does). Default false: `ERR_MIME_TRUNCATED`.
    */
   allowMissingCloseDelimiter?: boolean;
+  /**
+   * The caller never modifies a chunk after passing it to write() (true of
+   * Node sockets and file streams, fetch bodies and Web default readers; not
+   * of BYOB readers or sources that refill one buffer). The parser may then
+   * hand on the bytes it held back at a chunk end as views of that earlier
+   * chunk instead of copying them: every body byte is a view of the input
+   * (except, in a part whose header block lacks its empty line, a first body
+   * line that began in an earlier chunk: it was read into the header buffer).
+   * Default false.
+   */
+  immutableChunks?: boolean;
 }
 
 /**
@@ -132,6 +143,14 @@ export interface MultipartParserOptions {
 export class MultipartParser {
   readonly #callbacks: MultipartCallbacks;
   readonly #lenientEnd: boolean;
+  readonly #immutableChunks: boolean;
+  /**
+   * With immutableChunks: views of the caller's chunks holding exactly the
+   * real bytes now in #held or #pending, handed on instead of a copy if they
+   * turn out to be data. Not exact when those bytes came from the header buffer.
+   */
+  readonly #retained: Buffer[] = [];
+  #retainedExact = true;
   // Limits, flattened for the hot path.
   readonly #headerBytesLimit: number;
   readonly #headerCountLimit: number;
@@ -218,6 +237,7 @@ export class MultipartParser {
     }
     this.#callbacks = callbacks;
     this.#lenientEnd = options.allowMissingCloseDelimiter === true;
+    this.#immutableChunks = options.immutableChunks === true;
     this.#headerBytesLimit = limits.headerBytes;
     this.#headerCountLimit = limits.headerCount;
     this.#partsLimit = limits.parts;
@@ -296,6 +316,7 @@ export class MultipartParser {
       if (this.#state === S_DELIMITER && this.#candidateStart >= 0) {
         // The candidate is still undecided and the chunk is the caller's: keep its bytes (see #beginDelimiter).
         this.#appendPending(buf, this.#candidateStart, length);
+        this.#retain(buf, this.#candidateStart, length);
       }
       this.#flushRun();
     } catch (error) {
@@ -350,7 +371,7 @@ export class MultipartParser {
     // Lenient end (CXF-compatible): the last part runs to the end of input.
     if (state === S_BODY && this.#inPart && this.#heldLength > 0) {
       const from = this.#heldIsVirtual ? 1 : 0;
-      if (this.#heldLength > from) this.#data(this.#held, from, this.#heldLength, true);
+      if (this.#heldLength > from) this.#dataHeldBack(this.#held, from, this.#heldLength);
     }
     if (state === S_HEADERS && this.#headerLength > 0) {
       throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part header block', { offset: this.#offset });
@@ -389,6 +410,7 @@ export class MultipartParser {
         // Still a prefix: hold these bytes back too (copy: the chunk is the caller's and may go away).
         held.set(buf.subarray(pos, pos + available), this.#heldLength);
         this.#heldLength += available;
+        this.#retain(buf, pos, pos + available);
         return length;
       }
       if (ok) {
@@ -401,6 +423,7 @@ export class MultipartParser {
         this.#heldIsVirtual = false;
         // Bytes of this chunk that completed the needle go to pending as well.
         this.#appendPending(buf, pos, pos + available);
+        this.#retain(buf, pos, pos + available);
         return pos + available;
       }
       // Not a delimiter: the held bytes are data. The delimiter has one LF, at
@@ -409,7 +432,7 @@ export class MultipartParser {
       const from = this.#heldIsVirtual ? 1 : 0;
       this.#heldLength = 0;
       this.#heldIsVirtual = false;
-      if (heldLength > from) this.#data(this.#held, from, heldLength, true);
+      if (heldLength > from) this.#dataHeldBack(this.#held, from, heldLength);
     }
 
     const index = this.#findCandidate(buf, pos);
@@ -443,6 +466,8 @@ export class MultipartParser {
       // Copy: at most delimiter-length bytes of the caller's chunk, kept past this write().
       this.#held.set(buf.subarray(holdFrom, length), 0);
       this.#heldLength = length - holdFrom;
+      this.#retainedReset(true);
+      this.#retain(buf, holdFrom, length);
     }
     return length;
   }
@@ -533,6 +558,39 @@ export class MultipartParser {
     this.#emit(source, from, to, copy);
   }
 
+  /**
+   * Held-back bytes (in #held or #pending, from `from` to `to`) turned out to
+   * be data: hands them on as views of the chunks they came from when the
+   * chunks are immutable, else as a copy of our scratch bytes.
+   */
+  #dataHeldBack(scratch: Uint8Array, from: number, to: number): void {
+    const retained = this.#retained;
+    if (this.#immutableChunks && this.#retainedExact) {
+      for (let i = 0; i < retained.length; i++) this.#data(retained[i]!, 0, retained[i]!.length, false);
+    } else {
+      this.#data(scratch, from, to, true);
+    }
+    retained.length = 0;
+  }
+
+  /** With immutableChunks: remembers a view of bytes just held back or made pending. */
+  #retain(buf: Buffer, from: number, to: number): void {
+    if (!this.#immutableChunks || from >= to) return;
+    const retained = this.#retained;
+    const last = retained.length === 0 ? null : retained[retained.length - 1]!;
+    if (last !== null && last.buffer === buf.buffer && last.byteOffset + last.length === buf.byteOffset + from) {
+      // Contiguous with the last view (a delimiter line decided byte by byte): extend it.
+      retained[retained.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + to - from);
+    } else {
+      retained.push(buf.subarray(from, to));
+    }
+  }
+
+  #retainedReset(exact: boolean): void {
+    this.#retained.length = 0;
+    this.#retainedExact = exact;
+  }
+
   #emit(source: Uint8Array, from: number, to: number, copy: boolean): void {
     const onPartData = this.#callbacks.onPartData;
     if (onPartData === undefined) return;
@@ -572,7 +630,8 @@ export class MultipartParser {
     if (candidateStart >= 0) this.#pendingSkip = 0;
     this.#candidateStart = candidateStart;
     this.#pendingLength = 0;
-    if (held !== null) this.#appendPending(held, 0, length);
+    if (held !== null) this.#appendPending(held, 0, length); // its views, if retained, stay
+    else this.#retainedReset(true);
     this.#state = S_DELIMITER;
     this.#delimiterPhase = D_AFTER_BOUNDARY;
     this.#paddingLength = 0;
@@ -625,7 +684,10 @@ export class MultipartParser {
           if (b === LF) return this.#openDelimiter(pos + 1, true);
           return this.#notADelimiter(buf, pos);
       }
-      if (this.#candidateStart < 0) this.#appendPending(buf, pos, pos + 1);
+      if (this.#candidateStart < 0) {
+        this.#appendPending(buf, pos, pos + 1);
+        this.#retain(buf, pos, pos + 1);
+      }
       pos++;
     }
     return pos;
@@ -635,7 +697,7 @@ export class MultipartParser {
   #notADelimiter(buf: Buffer, pos: number): number {
     this.#state = S_BODY;
     if (this.#candidateStart >= 0) this.#data(buf, this.#candidateStart, pos, false);
-    else if (this.#pendingLength > this.#pendingSkip) this.#data(this.#pending, this.#pendingSkip, this.#pendingLength, true);
+    else if (this.#pendingLength > this.#pendingSkip) this.#dataHeldBack(this.#pending, this.#pendingSkip, this.#pendingLength);
     this.#pendingSkip = 0;
     this.#pendingLength = 0;
     return pos;
@@ -720,6 +782,7 @@ export class MultipartParser {
         return lf + 1;
       }
       const lineStart = this.#headerLength - (lineLength - segmentLength);
+      const segmentStart = pos;
       this.#appendHeader(buf, pos, lf + 1);
       this.#headerLineLength = 0;
       pos = lf + 1;
@@ -728,11 +791,20 @@ export class MultipartParser {
         const lineBreakEnd = this.#headerLength;
         const lineEnd = lineBreakEnd - 1 - (lineBreakEnd >= 2 && this.#headerBuffer[lineBreakEnd - 2] === CR ? 1 : 0);
         this.#beginPart(lineStart, this.#headerOffset + lineStart);
-        this.#data(this.#headerBuffer, lineStart, lineEnd, true);
         // Hold its line break: it may start the next delimiter. (Copy: the header buffer is reused.)
         this.#held.set(this.#headerBuffer.subarray(lineEnd, lineBreakEnd), 0);
         this.#heldLength = lineBreakEnd - lineEnd;
         this.#heldIsVirtual = false;
+        if (this.#immutableChunks && lineLength === segmentLength) {
+          // The whole line lies in this (immutable) chunk: hand it on as views of the chunk.
+          const bufLineEnd = segmentStart + (lineEnd - lineStart);
+          this.#data(buf, segmentStart, bufLineEnd, false);
+          this.#retainedReset(true);
+          this.#retain(buf, bufLineEnd, pos);
+        } else {
+          this.#data(this.#headerBuffer, lineStart, lineEnd, true);
+          this.#retainedReset(false);
+        }
         return pos;
       }
     }
@@ -822,6 +894,7 @@ export class MultipartParser {
     this.#held[0] = LF;
     this.#heldLength = 1;
     this.#heldIsVirtual = true;
+    this.#retainedReset(true);
   }
 
   /** Can the header line starting at `lineStart` in the header buffer be a field or a continuation? */
