@@ -101,6 +101,24 @@ test('MemoryCache pool: bounded by min(maxBytes, 64 MiB); close() empties it', a
   assert.equal(big.pooledBytes, 0);
 });
 
+test('MemoryCache pool: a put still streaming when the cache closes fails and leaves no free blocks behind', async () => {
+  const cache = new MemoryCache();
+  const root = randomUUID();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  async function* slow(): AsyncGenerator<Uint8Array> {
+    yield bytesOf(1, 2 * BLOCK_BYTES);
+    await gate;
+    yield bytesOf(2, 10);
+  }
+  const putting = cache.put(metaOf(root, 'a', 0), slow());
+  await new Promise((r) => setImmediate(r));
+  await cache.close();
+  release();
+  await rejectsWith(putting, ErrorCodes.BAD_ARGUMENT); // "MemoryCache is closed"
+  assert.equal(cache.pooledBytes, 0);
+});
+
 test('MemoryCache pool: no earlier bytes are reachable through a reused block, and small bodies get exact-size buffers', async () => {
   const cache = new MemoryCache();
   const first = randomUUID();

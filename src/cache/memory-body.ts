@@ -40,7 +40,7 @@ export function retainable(view: Uint8Array): boolean {
 /** Free 64 KiB blocks, reused before new ones are allocated. */
 export class BlockPool {
   readonly #free: Buffer[] = [];
-  readonly #maxBlocks: number;
+  #maxBlocks: number;
 
   /** @param maxBytes most bytes of free blocks kept; blocks given back beyond it are left to the GC */
   constructor(maxBytes: number) {
@@ -65,9 +65,10 @@ export class BlockPool {
     return this.#free.length;
   }
 
-  /** Lets go of every free block. */
-  clear(): void {
+  /** Lets go of every free block and takes no more (the cache closed; a put still in flight may give some back). */
+  close(): void {
     this.#free.length = 0;
+    this.#maxBlocks = 0;
   }
 }
 

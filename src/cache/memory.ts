@@ -159,7 +159,7 @@ export class MemoryCache implements DocumentCache {
     if (this.#closed) return;
     this.#closed = true;
     this.#roots.clear();
-    this.#pool.clear();
+    this.#pool.close();
     this.#usedBytes = 0;
   }
 
