@@ -6,11 +6,11 @@ import type { BodySink, Contestant } from './types.js';
 
 export const xopstreamPush: Contestant = {
   name: 'xopstream push',
-  description: 'MultipartParser.write() per chunk, onPartBegin/onPartData/onPartEnd',
+  description: 'MultipartParser.write() per chunk, onPartBegin/onPartData/onPartEnd; immutableChunks (the chunks are never reused)',
   kind: 'xopstream',
   parse(message, sink) {
     let body: BodySink | null = null;
-    const parser = new MultipartParser({ boundary: message.boundary, limits: benchLimits(message) }, {
+    const parser = new MultipartParser({ boundary: message.boundary, limits: benchLimits(message), immutableChunks: true }, {
       onPartBegin: (headers) => { body = sink.begin(headers.get('content-id') ?? null); },
       onPartData: (view) => body!.data(view),
       onPartEnd: () => body!.end(),
