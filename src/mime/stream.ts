@@ -21,7 +21,7 @@ import { ErrorCodes, xopError, type XopError } from '../errors.js';
 import { boundaryOf, isXmlMediaType, parseContentType, stripAngleBrackets, type ContentType } from './content-type.js';
 import { PartHeaders } from './headers.js';
 import { resolveMimeLimits, type MimeLimits } from './limits.js';
-import { MultipartParser } from './parser.js';
+import { MultipartParser, type MultipartParserOptions } from './parser.js';
 import { createTransferDecoder, type TransferDecoder } from './transfer-encoding.js';
 
 /** Anything parseMultipart reads from. */
@@ -49,6 +49,14 @@ export interface ParseMultipartOptions {
    * records a warning; true rejects with `ERR_MIME_START_NOT_FOUND`.
    */
   requireStart?: boolean;
+  /**
+   * The source never modifies a chunk after yielding it (true of Node
+   * sockets and file streams, fetch bodies and Web default readers; not of
+   * BYOB readers or sources that refill one buffer): the bytes the parser
+   * holds back at a chunk end come as views of that chunk instead of copies.
+   * See {@link MultipartParserOptions.immutableChunks}. Default false.
+   */
+  immutableChunks?: boolean;
 }
 
 /** One MIME part as {@link parseMultipart} yields it. */
@@ -181,6 +189,7 @@ class EventPump {
         boundary: info.boundary,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+        immutableChunks: options.immutableChunks === true,
       }, {
         onPartBegin: (headers) => { this.#add(EV_BEGIN, headers, this.#parser!.bodyOffset); },
         onPartData: (view) => { this.#add(EV_DATA, view); },
