@@ -531,10 +531,15 @@ export class SoapScanner {
   }
 
   readonly #onText = (text: string): void => {
-    if (this.#depth === 0) return;
-    const frame = this.#frames[this.#depth - 1]!;
-    const whitespace = isXmlWhitespace(text);
-    this.#textSeen(frame, whitespace, whitespace || text.length > TEXT_PROBE_LIMIT ? null : text);
+    const depth = this.#depth;
+    if (depth === 0) return;
+    const frame = this.#frames[depth - 1]!;
+    // Only text starting with a whitespace character (or empty: NaN) can be all whitespace.
+    if (!(text.charCodeAt(0) > 0x20) && isXmlWhitespace(text)) {
+      if (frame.text === 0) frame.text = 1;
+      return;
+    }
+    this.#textSeen(frame, false, text.length > TEXT_PROBE_LIMIT ? null : text);
   };
 
   /** Records character content of `frame`; `text` is the (short) text, null when not looked at. */
