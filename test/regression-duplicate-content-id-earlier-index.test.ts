@@ -3,10 +3,8 @@
 // lenient: the warning). The matching layer now says which part that is:
 // XopResolver.addPart returns the index of the first part registered with
 // the same Content-ID (compared without angle brackets, as received), and
-// that first part keeps the id for every reference. receive()'s own
-// duplicate check (src/receive/receive.ts, #contentIdOf) still only says
-// "of an earlier part" and does not count the root part's Content-ID: that
-// change is with the owner of receive.ts.
+// that first part keeps the id for every reference; receive()'s own
+// duplicate check (#contentIdOf) names that part in its error and warning.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -47,4 +45,20 @@ test('ReferenceIndex: only the first part with a repeated Content-ID claims its 
   assert.deepEqual(references.claim({ index: 1, contentId: 'same@x' }).map((r) => r.kind), ['xop', 'swaRef']);
   assert.deepEqual(references.claim({ index: 2, contentId: 'same@x' }), []);
   assert.deepEqual(resolver.finish().includes.map((r) => r.part), [1]);
+});
+
+test('receive: the strict error and the lenient warning name the earlier part (not just "an earlier part")', async () => {
+  const { MemoryCache, receive, XopError } = await import('../src/index.js');
+  const B = 'dup-ids';
+  const part = (head: string, body: string) => `--${B}\r\n${head}\r\n\r\n${body}\r\n`;
+  const message = Buffer.from(part('Content-Type: text/xml',
+    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:two xmlns:m="urn:two"/></s:Body></s:Envelope>') +
+    part('Content-ID: <other@x>', 'zero') + part('Content-ID: <same@x>', 'first') + part('Content-ID: <x@x>', 'x') +
+    part('Content-ID: <same@x>', 'again') + `--${B}--\r\n`);
+  const contentType = `multipart/related; type="text/xml"; boundary=${B}`;
+  await assert.rejects(receive([message], { contentType, cache: new MemoryCache(), strict: true }), (e: unknown) =>
+    e instanceof XopError && e.code === 'ERR_CACHE_BAD_KEY' && /part 4 repeats the Content-ID <same@x> of part 2\b/.test(e.message));
+  const lenient = await receive([message], { contentType, cache: new MemoryCache() });
+  assert.ok(lenient.warnings.some((w) => /part 4 repeats the Content-ID <same@x> of part 2;/.test(w)), JSON.stringify(lenient.warnings));
+  assert.deepEqual(lenient.attachments.map((d) => d.properties.wss_attachment_content_id), ['other@x', 'same@x', 'x@x', 4]);
 });

@@ -224,8 +224,8 @@ class Reception {
   #provisional = false;
   /** Every attachment part seen so far (registered with a resolver made later). */
   readonly #seen: PartIdentity[] = [];
-  /** Content keys used so far (duplicate Content-IDs). */
-  readonly #keys = new Set<string>();
+  /** Content key → index of the first part that carried it (a duplicate Content-ID names that part). */
+  readonly #keys = new Map<string, number>();
   /** Part index → wss_attachment_content_id. */
   readonly #contentIds = new Map<number, string | number>();
   /** Parts stored before the root's references were known. */
@@ -401,15 +401,16 @@ class Reception {
         { part: part.index, status: 400 });
     }
     const key = contentKey(id);
-    if (this.#keys.has(key)) {
+    const earlier = this.#keys.get(key);
+    if (earlier !== undefined) {
       if (this.#strict) {
-        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of an earlier part`,
+        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of part ${earlier}`,
           { part: part.index, status: 400 });
       }
-      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of an earlier part; it is stored under its index ${part.index}`);
+      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of part ${earlier}; it is stored under its index ${part.index}`);
       return part.index;
     }
-    this.#keys.add(key);
+    this.#keys.set(key, part.index);
     return id;
   }
 
