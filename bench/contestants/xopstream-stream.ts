@@ -10,10 +10,10 @@ async function* source(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
 
 export const xopstreamStream: Contestant = {
   name: 'xopstream parseMultipart',
-  description: 'for await over parts and part.body, async generator source',
+  description: 'for await over parts and part.body, async generator source; immutableChunks (the chunks are never reused)',
   kind: 'xopstream',
   async parse(message, sink) {
-    for await (const part of parseMultipart(source(message.chunks), message.contentType, { limits: benchLimits(message) })) {
+    for await (const part of parseMultipart(source(message.chunks), message.contentType, { limits: benchLimits(message), immutableChunks: true })) {
       const body = sink.begin(part.contentId);
       for await (const view of part.body) body.data(view);
       body.end();
