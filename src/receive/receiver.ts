@@ -22,9 +22,10 @@
  *   paused, Node does not see the connection drop; it is seen as soon as the
  *   receiver reads again.)
  * - After an error with the body still arriving, the fault is written first
- *   and the rest of the body read and discarded for a bounded time and size
- *   (a lingering close), so that the client reads the fault instead of a
- *   connection reset; then the connection is closed.
+ *   and the rest of the body read and discarded up to a bounded size, then no
+ *   longer read (flow control stalls the client), until the client goes or a
+ *   bounded time passes (a lingering close), so that the client reads the
+ *   fault instead of a connection reset; then the connection is closed.
  *
  * @module
  */
@@ -60,7 +61,7 @@ export interface ReceiverTimeouts {
   rateGraceMs?: number;
   /** Wall-clock limit for receiving and storing a whole message. Default 0 (none). */
   bodyMs?: number;
-  /** After an error, how long to go on reading and discarding the body so the client sees the fault. Default 2 000. */
+  /** After an error, how long to wait for the client to read the fault and go before closing. Default 2 000. */
   lingerMs?: number;
 }
 
@@ -117,7 +118,7 @@ export interface ReceiverOptions {
   /** Accept a message without its close delimiter (CXF-compatible). */
   allowMissingCloseDelimiter?: boolean;
   timeouts?: ReceiverTimeouts;
-  /** Most bytes read and discarded after an error. Default {@link DEFAULT_LINGER_BYTES}. */
+  /** Most bytes read and discarded after an error; past them the body is no longer read. Default {@link DEFAULT_LINGER_BYTES}. */
   lingerBytes?: number;
   /**
    * Called with each message once its attachments are committed. Returns the
@@ -338,7 +339,14 @@ function linger(req: IncomingMessage, settings: Settings): Promise<void> {
     };
     const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
-      if (bytes > settings.lingerBytes) done();
+      if (bytes > settings.lingerBytes) {
+        // Enough discarded: stop reading, so that TCP flow control stalls the
+        // client while it reads the fault, but do not close yet — closing with
+        // unread bytes sends a reset that can destroy the fault in the
+        // client's receive queue. Wait for the client to go, or the linger time.
+        req.off('data', onData);
+        req.pause();
+      }
     };
     const timer = setTimeout(done, settings.timeouts.lingerMs);
     if (req.complete || req.destroyed) {
