@@ -620,7 +620,8 @@ export class SoapScanner {
       this.#usePrefix(tag.prefix);
     }
 
-    if (tag.local === 'Include' && tag.uri === XOP_NAMESPACE) {
+    // The namespace first: payload namespaces mostly differ from XOP's in length, a one-step test.
+    if (tag.uri === XOP_NAMESPACE && tag.local === 'Include') {
       this.#include(tag, frame, parent, href, position);
     } else if (href !== null) {
       this.#hrefReference(tag, href);
