@@ -22,6 +22,10 @@
  *   `requireEnvelope: false`) with a Body (SOAP 1.1 §4.3, SOAP 1.2 part 1 §5.3);
  * - its namespace agrees with the media types (SwA §3 / RFC 3902 / XOP 1.0 §4.1):
  *   a warning by default, `ERR_SOAP_VERSION_MISMATCH` when `strict`;
+ * - an optional Header, then exactly one Body, then (SOAP 1.1 only) further
+ *   elements (SOAP 1.1 §4, SOAP 1.2 part 1 §5.1): a Header after the Body, a
+ *   second Body, an element after a SOAP 1.2 Body are a warning by default,
+ *   `ERR_SOAP_NOT_ENVELOPE` when `strict`;
  * - `xop:Include` (XOP 1.0 §2.1): exactly one `href`, a `cid:` URL, no
  *   children, and the only child of its parent (whitespace aside).
  *
@@ -53,6 +57,8 @@ export interface SoapScannerOptions {
    * Media type and envelope disagree on the SOAP version: false (default)
    * records a warning and the envelope's namespace decides (node-soap labels
    * SOAP 1.2 MTOM as `type="text/xml"`); true throws `ERR_SOAP_VERSION_MISMATCH`.
+   * Likewise for a Header after the Body, a second Body, or (SOAP 1.2) any
+   * element after the Body: a warning by default, `ERR_SOAP_NOT_ENVELOPE` when true.
    */
   strict?: boolean;
   /**
@@ -642,13 +648,15 @@ export class SoapScanner {
     const map = this.#map!;
     if (depth === 1) {
       this.#documentElement(tag, map, position);
-    } else if (this.#soap && !this.#bodyClosed) {
-      if (this.#bodyDepth > 0) {
+    } else if (this.#soap) {
+      if (this.#bodyDepth > 0 && !this.#bodyClosed) {
         // Inside the Body.
         if (tag.prefix !== '' || tag.uri !== '') this.#usePrefix(tag.prefix);
         if (depth === this.#bodyDepth + 1) this.#bodyChild(tag, map, position);
       } else if (depth === 2) {
-        this.#envelopeChild(tag, map, position);
+        // Before the Body, or after it: structure rules differ (the Body is never open at depth 2).
+        if (this.#bodyClosed) this.#afterBody(tag, map, position);
+        else this.#envelopeChild(tag, map, position);
       } else if (depth === 3 && this.#headerDepth === 2) {
         this.#headerBlocks.push(clarkName(tag.uri, tag.local));
       }
@@ -682,16 +690,12 @@ export class SoapScanner {
     }
   }
 
+  /** A child of the Envelope before the Body (so none has been seen yet). */
   #envelopeChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
     if (tag.uri !== this.#envelopeNs) return;
     if (tag.local === 'Header') {
-      if (this.#bodySeen) this.#warnings.push('a Header follows the Body');
       this.#headerDepth = 2;
     } else if (tag.local === 'Body') {
-      if (this.#bodySeen) {
-        this.#warnings.push('the envelope has a second Body; it is ignored');
-        return;
-      }
       this.#bodySeen = true;
       this.#bodyDepth = 2;
       this.#inBody = true;
@@ -708,6 +712,40 @@ export class SoapScanner {
         if (attribute.prefix !== '' && attribute.prefix !== 'xmlns') this.#bodyTagPrefixes.add(attribute.prefix);
       }
     }
+  }
+
+  /**
+   * A child of the Envelope after the Body. SOAP 1.1 §4 and SOAP 1.2 part 1
+   * §5: the Header, when present, comes first and there is exactly one Body;
+   * SOAP 1.1 lets other (namespace-qualified) elements follow the Body, SOAP
+   * 1.2 §5.1 allows none. A Header after the Body (its blocks are recorded),
+   * a second Body (ignored) or, in SOAP 1.2, any element after the Body is a
+   * warning, or `ERR_SOAP_NOT_ENVELOPE` when `strict`; at its start tag's '<'.
+   */
+  #afterBody(tag: SaxesTagNS, map: PositionMap, position: number): void {
+    let problem: string;
+    let tolerated: string;
+    if (tag.uri === this.#envelopeNs && tag.local === 'Header') {
+      this.#headerDepth = 2;
+      problem = 'a Header follows the Body';
+      tolerated = '';
+    } else if (tag.uri === this.#envelopeNs && tag.local === 'Body') {
+      problem = 'the envelope has a second Body';
+      tolerated = '; it is ignored';
+    } else if (this.#version === '1.2') {
+      problem = `the SOAP 1.2 envelope has ${tag.name} after the Body`;
+      tolerated = '; it is ignored';
+    } else {
+      return; // SOAP 1.1 §4: further elements may follow the Body; they are not looked at.
+    }
+    const offset = map.ltByteBefore(position);
+    if (this.#options.strict === true) {
+      throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE,
+        `the root part is not a valid SOAP envelope: ${problem} (SOAP 1.1 §4, SOAP 1.2 part 1 §5: ` +
+        'an optional Header, then exactly one Body' + (this.#version === '1.2' ? ', then nothing)' : ')'),
+        this.#details({ offset }));
+    }
+    this.#warnings.push(`${problem}${tolerated} (at byte ${offset})`);
   }
 
   #bodyChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
