@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { MultipartParser, isXopError } from '../src/index.js';
 import { collectPush } from './support/collect.js';
 import { chunk } from './support/corpus.js';
 
@@ -38,8 +39,32 @@ test('property: a header block parsed whole (fast path) and byte by byte (byte-w
     const whole = collectPush([message], { boundary: B, limits });
     const bytewise = collectPush(chunk(message, 1), { boundary: B, limits });
     assert.deepEqual(whole, bytewise);
+    // The fast path's headers answer get() from the block without building the entries: the same answers.
+    assert.deepEqual(lookups([message], limits), lookups(chunk(message, 1), limits));
   }), SETTINGS);
 });
+
+/** Names asked for with get()/has(), in several letter cases, and some that never occur. */
+const NAMES = ['content-id', 'Content-ID', 'CONTENT-TYPE', 'content-transfer-encoding', 'x-empty', 'X-Spaces', 'x-tab',
+  'name-before-colon', "weird!#$%&'*+.^_`|~", "WEIRD!#$%&'*+.~_`|^", 'x-utf8', '__proto__', 'constructor', 'x-missing', ''];
+
+/** What get(), has() and size say for each part (get before anything else, so the lazy path answers). */
+function lookups(chunks: Uint8Array[], limits: object): unknown {
+  const out: unknown[] = [];
+  try {
+    const parser = new MultipartParser({ boundary: B, limits }, {
+      onPartBegin(headers) {
+        out.push(NAMES.map((n) => [headers.get(n), headers.has(n)]), headers.size, headers.getAll('content-id'), headers.toJSON());
+      },
+    });
+    for (const c of chunks) parser.write(c);
+    parser.end();
+  } catch (error) {
+    if (!isXopError(error)) throw error;
+    out.push(error.code);
+  }
+  return out;
+}
 
 test('the fast path keeps header values exactly: trimmed, case of names folded, repeated names kept', () => {
   const message = Buffer.from(`--${B}\r\nContent-ID:  <a>  \r\nX-A: 1\r\nx-a: 2\r\nContent-Type :text/xml\r\n\r\nbody\r\n--${B}--`, 'latin1');

@@ -29,8 +29,11 @@ const SCAN_LIMIT = 16;
  * returns the first.
  */
 export class PartHeaders implements Iterable<[string, string]> {
-  /** `[lower-case name, value]` in order of appearance. */
-  readonly #order: Array<[string, string]>;
+  /** `[lower-case name, value]` in order of appearance; null until needed when made from a block (see fromBlock). */
+  #order: Array<[string, string]> | null;
+  /** A header block as latin1 text and its field bounds (fromBlock): get() reads it without building #order. */
+  #text = '';
+  #bounds: Int32Array | null = null;
   /**
    * Name → values, built on first need: a part has a handful of headers, so
    * a lookup scans #order (building a dictionary per part cost more than the
@@ -44,11 +47,31 @@ export class PartHeaders implements Iterable<[string, string]> {
     for (const [rawName, value] of entries) this.#order.push([rawName.toLowerCase(), value]);
   }
 
-  /** @internal The parser's fast path: names already lower-cased, the array handed over. */
-  static fromLowerCase(entries: Array<[string, string]>): PartHeaders {
+  /**
+   * @internal The parser's fast path: an ASCII header block as latin1 text and,
+   * per field, its name start, name end, value start and value end in it (the
+   * array is handed over). Nothing is sliced until a header is asked for.
+   */
+  static fromBlock(text: string, bounds: Int32Array): PartHeaders {
     const headers = new PartHeaders([]);
-    headers.#order.push(...entries);
+    headers.#order = null;
+    headers.#text = text;
+    headers.#bounds = bounds;
     return headers;
+  }
+
+  /** The entries, made from the block on first need. */
+  #entries(): Array<[string, string]> {
+    if (this.#order === null) {
+      const text = this.#text;
+      const bounds = this.#bounds!;
+      const order: Array<[string, string]> = [];
+      for (let j = 0; j < bounds.length; j += 4) {
+        order.push([text.slice(bounds[j]!, bounds[j + 1]!).toLowerCase(), text.slice(bounds[j + 2]!, bounds[j + 3]!).trim()]);
+      }
+      this.#order = order;
+    }
+    return this.#order;
   }
 
   /** The dictionary, for many headers and for keys()/toJSON(). */
@@ -57,7 +80,7 @@ export class PartHeaders implements Iterable<[string, string]> {
       // Object.create(null): a header named __proto__ or constructor must not
       // reach Object.prototype.
       const values: Record<string, string[]> = Object.create(null);
-      for (const [name, value] of this.#order) (values[name] ??= []).push(value);
+      for (const [name, value] of this.#entries()) (values[name] ??= []).push(value);
       this.#values = values;
     }
     return this.#values;
@@ -71,7 +94,19 @@ export class PartHeaders implements Iterable<[string, string]> {
   /** The first value of a header (name is case-insensitive), or `null`. */
   get(name: string): string | null {
     const key = name.toLowerCase();
-    const order = this.#order;
+    const bounds = this.#bounds;
+    if (this.#order === null && bounds !== null) {
+      // Straight from the block: compare the names in place, slice only the value asked for.
+      const text = this.#text;
+      for (let j = 0; j < bounds.length; j += 4) {
+        const start = bounds[j]!;
+        if (bounds[j + 1]! - start === key.length && sameName(text, start, key)) {
+          return text.slice(bounds[j + 2]!, bounds[j + 3]!).trim();
+        }
+      }
+      return null;
+    }
+    const order = this.#entries();
     if (order.length > SCAN_LIMIT) return this.#dictionary()[key]?.[0] ?? null;
     for (let i = 0; i < order.length; i++) if (order[i]![0] === key) return order[i]![1];
     return null;
@@ -88,7 +123,7 @@ export class PartHeaders implements Iterable<[string, string]> {
 
   /** Number of header lines. */
   get size(): number {
-    return this.#order.length;
+    return this.#order === null ? this.#bounds!.length / 4 : this.#order.length;
   }
 
   /** Distinct lower-case names. */
@@ -98,7 +133,7 @@ export class PartHeaders implements Iterable<[string, string]> {
 
   /** `[name, value]` pairs in order of appearance. */
   entries(): IterableIterator<[string, string]> {
-    return this.#order.map(([n, v]) => [n, v] as [string, string])[Symbol.iterator]();
+    return this.#entries().map(([n, v]) => [n, v] as [string, string])[Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -112,6 +147,16 @@ export class PartHeaders implements Iterable<[string, string]> {
     for (const name of Object.keys(values)) out[name] = values[name]![0]!;
     return out;
   }
+}
+
+/** Does the header name at `start` in `text` equal the lower-case `key`, ignoring ASCII case? */
+function sameName(text: string, start: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    let c = text.charCodeAt(start + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== key.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** RFC 7230 tchar: the bytes allowed in a header field name. */

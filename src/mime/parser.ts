@@ -223,7 +223,7 @@ export class MultipartParser {
   /** Bytes in the current header line so far (a line of just CR counts as empty). */
   #headerLineLength = 0;
   #headerLineLastByte = 0;
-  /** Scratch of #wholeHeaderBlock: per field, its start, name end, value start and value end in the chunk. */
+  /** Scratch of #wholeHeaderBlock: per field, its start, name end, value start and value end from the block start. */
   readonly #fieldBounds = new Int32Array(4 * 32);
 
   constructor(options: MultipartParserOptions, callbacks: MultipartCallbacks = {}) {
@@ -440,8 +440,16 @@ export class MultipartParser {
       const crBefore = index > pos && buf[index - 1] === CR;
       const dataEnd = crBefore ? index - 1 : index;
       if (dataEnd > pos) this.#data(buf, pos, dataEnd, false);
+      const after = index + needleLength;
+      // The common delimiter lines, decided here without entering S_DELIMITER (RFC 2046 §5.1.1).
+      if (after + 1 < length) {
+        const b0 = buf[after];
+        const b1 = buf[after + 1];
+        if (b0 === CR && b1 === LF) return this.#openDelimiter(after + 2, true);
+        if (b0 === DASH && b1 === DASH) return this.#closeDelimiter(after + 2);
+      }
       this.#beginDelimiter(null, 0, dataEnd);
-      return index + needleLength;
+      return after;
     }
 
     // No full delimiter. Hold back a tail that may be the start of one: it can
@@ -841,16 +849,10 @@ export class MultipartParser {
           bodyStart++;
         } else bareLf = true;
         if (pos - start > this.#headerBytesLimit || count > maxCount) return -1;
-        const text = buf.toString('latin1', start, pos);
-        const entries: Array<[string, string]> = new Array(count);
-        for (let i = 0, j = 0; i < count; i++, j += 4) {
-          entries[i] = [
-            text.slice(bounds[j]! - start, bounds[j + 1]! - start).toLowerCase(),
-            text.slice(bounds[j + 2]! - start, bounds[j + 3]! - start).trim(),
-          ];
-        }
         if (bareLf) this.#bareLfFraming = true;
-        this.#startPart(PartHeaders.fromLowerCase(entries), this.#offset + bodyStart);
+        // Decoded once; the field bounds are relative to `start`, so they index the text.
+        this.#startPart(PartHeaders.fromBlock(buf.toString('latin1', start, pos), bounds.slice(0, count * 4)),
+          this.#offset + bodyStart);
         this.#holdVirtualLf();
         return bodyStart;
       }
@@ -877,10 +879,10 @@ export class MultipartParser {
       if (count === maxCount) return -1;
       const j = count * 4;
       if (j >= bounds.length) return -1; // more fields than the bounds scratch holds: rare, byte-wise
-      bounds[j] = pos;
-      bounds[j + 1] = nameEnd;
-      bounds[j + 2] = valueStart;
-      bounds[j + 3] = valueEnd;
+      bounds[j] = pos - start;
+      bounds[j + 1] = nameEnd - start;
+      bounds[j + 2] = valueStart - start;
+      bounds[j + 3] = valueEnd - start;
       count++;
       pos = i;
     }
