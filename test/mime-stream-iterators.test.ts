@@ -7,43 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMultipart } from '../src/index.js';
 import type { MultipartPart } from '../src/index.js';
-
-const CT = 'multipart/related; boundary=b';
-
-function message(bodies: string[]): Buffer {
-  return Buffer.from(bodies.map((b, i) => `--b\r\nContent-ID: <p${i}>\r\n\r\n${b}\r\n`).join('') + '--b--\r\n');
-}
+import { CT, message, text, tracked } from './support/stream-source.js';
 
 function bytewise(bytes: Uint8Array): Uint8Array[] {
   return Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
-}
-
-/** A source over `chunks` that records pulls and whether it was closed. */
-function tracked(chunks: Uint8Array[]): { source: AsyncIterable<Uint8Array>; pulls: () => number; closed: () => boolean } {
-  let pulls = 0;
-  let closed = false;
-  return {
-    source: {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (const c of chunks) {
-            pulls++;
-            yield c;
-          }
-        } finally {
-          closed = true;
-        }
-      },
-    },
-    pulls: () => pulls,
-    closed: () => closed,
-  };
-}
-
-async function text(part: MultipartPart): Promise<string> {
-  let out = '';
-  for await (const v of part.body) out += Buffer.from(v).toString('latin1');
-  return out;
 }
 
 test('parts: concurrent next() calls resolve in order, each skipping the part before it', async () => {

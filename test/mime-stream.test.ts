@@ -6,40 +6,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import { parseMultipart } from '../src/index.js';
 import type { MultipartPart } from '../src/index.js';
-
-const CT = 'multipart/related; boundary=b';
-
-function message(bodies: string[]): Buffer {
-  return Buffer.from(bodies.map((b, i) => `--b\r\nContent-ID: <p${i}>\r\n\r\n${b}\r\n`).join('') + '--b--\r\n');
-}
-
-/** A generator source over `chunks` that records pulls and whether it was closed. */
-function tracked(chunks: Uint8Array[]): { source: AsyncIterable<Uint8Array>; pulls: () => number; closed: () => boolean } {
-  let pulls = 0;
-  let closed = false;
-  return {
-    source: {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (const c of chunks) {
-            pulls++;
-            yield c;
-          }
-        } finally {
-          closed = true;
-        }
-      },
-    },
-    pulls: () => pulls,
-    closed: () => closed,
-  };
-}
-
-async function text(part: MultipartPart): Promise<string> {
-  let out = '';
-  for await (const v of part.body) out += Buffer.from(v).toString('latin1');
-  return out;
-}
+import { CT, message, text, tracked } from './support/stream-source.js';
 
 test('backpressure: a part body that is not being read pauses the source', async () => {
   const big = 'x'.repeat(100 * 1024);
