@@ -155,6 +155,9 @@ function hexValue(b: number): number {
   return -1;
 }
 
+/** The longest line RFC 5322 §2.1.1 allows, without its CRLF. */
+const MAX_LINE = 998;
+
 /**
  * RFC 2045 §6.7 quoted-printable. Soft line breaks ("=" CRLF, or "=" LF from
  * bare-LF peers) are removed; "=XX" becomes the byte; trailing whitespace on a
@@ -163,8 +166,10 @@ function hexValue(b: number): number {
  */
 class QuotedPrintableDecoder implements TransferDecoder {
   readonly identity = false;
-  /** Bytes carried over: an incomplete "=" escape, or whitespace that may be trailing. */
+  /** Bytes carried over: an incomplete "=" escape, or whitespace that may be trailing (at most a line's worth). */
   #carry = new Uint8Array(0);
+  /** The input ended inside a whitespace run longer than a line: it is kept, and so is the rest of it. */
+  #literalRun = false;
 
   push(view: Uint8Array): Uint8Array {
     let input = view;
@@ -180,6 +185,10 @@ class QuotedPrintableDecoder implements TransferDecoder {
     let o = 0;
     const n = input.length;
     let i = 0;
+    if (this.#literalRun) {
+      while (i < n && (input[i] === 0x20 || input[i] === 0x09)) out[o++] = input[i++];
+      if (i < n) this.#literalRun = false;
+    }
     while (i < n) {
       const b = input[i]!;
       if (b === 0x3d /* = */) {
@@ -195,6 +204,8 @@ class QuotedPrintableDecoder implements TransferDecoder {
           // "=" followed by trailing whitespace then a line break is a soft break too.
           let j = i + 1;
           while (j < n && (input[j] === 0x20 || input[j] === 0x09)) j++;
+          // More whitespace than a line holds is no soft break: the '=' is literal (whatever the chunking).
+          if (j - i - 1 > MAX_LINE) { out[o++] = b; i++; continue; }
           if (j >= n) break;
           if (input[j] === 0x0a) { i = j + 1; continue; }
           if (input[j] === 0x0d) {
@@ -219,10 +230,16 @@ class QuotedPrintableDecoder implements TransferDecoder {
         // Whitespace is kept unless a line break follows it (rule 3).
         let j = i;
         while (j < n && (input[j] === 0x20 || input[j] === 0x09)) j++;
-        if (j >= n) {
-          if (j - i > 998) { out.set(input.subarray(i, j), o); o += j - i; i = j; continue; }
-          break; // might be trailing: decide with the next chunk
+        if (j - i > MAX_LINE) {
+          // Longer than a line can be (RFC 5322 §2.1.1): not trailing whitespace but data, kept
+          // whatever the chunking; carrying it would let a peer make us buffer without bound.
+          out.set(input.subarray(i, j), o);
+          o += j - i;
+          i = j;
+          if (j >= n) this.#literalRun = true;
+          continue;
         }
+        if (j >= n) break; // might be trailing: decide with the next chunk
         const next = input[j]!;
         if (next === 0x0a || (next === 0x0d && j + 1 < n && input[j + 1] === 0x0a)) { i = j; continue; }
         if (next === 0x0d && j + 1 >= n) break;

@@ -38,11 +38,18 @@ export function dicerComparable(input: FuzzInput, outcome: Outcome): string | nu
   const bytes = input.bytes;
   const needle = Buffer.from('--' + boundary, 'latin1');
   let closed = false;
+  let seenDelimiter = false;
   for (let i = bytes.indexOf(needle); i !== -1; i = bytes.indexOf(needle, i + 1)) {
     const atStart = i === 0;
     const afterCrlf = i >= 2 && bytes[i - 2] === 0x0d && bytes[i - 1] === 0x0a;
     const afterLf = i >= 1 && bytes[i - 1] === 0x0a;
-    if (afterLf && !afterCrlf) return null; // an LF-framed delimiter: ours accepts it, dicer does not
+    // A bare-LF look-alike after the first delimiter: data to both, since a message that gets that far is
+    // CRLF-framed for ours too (its first delimiter line and header lines end in CRLF, checked below; a bare LF
+    // there returns null). Before it, ours may take it as the first delimiter (the framing is not known yet).
+    if (afterLf && !afterCrlf) {
+      if (!seenDelimiter) return null;
+      continue;
+    }
     if (!atStart && !afterCrlf) continue; // mid-line: data to both
     const next = i + needle.length;
     const a = bytes[next];
@@ -65,6 +72,7 @@ export function dicerComparable(input: FuzzInput, outcome: Outcome): string | nu
       const continuation = k > 0 && /^[ \t]/.test(lines[k]!);
       if (!continuation && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:/.test(lines[k]!)) return null;
     }
+    seenDelimiter = true;
   }
   // dicer pushes a CRLF before the first byte; a message starting with CRLF "--boundary" is ambiguous to it.
   if (!closed || bytes.subarray(0, 2).toString('latin1') === '\r\n') return null;
