@@ -23,9 +23,11 @@
  * - its namespace agrees with the media types (SwA §3 / RFC 3902 / XOP 1.0 §4.1):
  *   a warning by default, `ERR_SOAP_VERSION_MISMATCH` when `strict`;
  * - an optional Header, then exactly one Body, then (SOAP 1.1 only) further
- *   elements (SOAP 1.1 §4, SOAP 1.2 part 1 §5.1): a Header after the Body, a
- *   second Body, an element after a SOAP 1.2 Body are a warning by default,
- *   `ERR_SOAP_NOT_ENVELOPE` when `strict`;
+ *   namespace-qualified elements (SOAP 1.1 §4, SOAP 1.2 part 1 §5.1): a second
+ *   Header, any other element before the Body, a Header after the Body, a
+ *   second Body, an unqualified element after a SOAP 1.1 Body and any element
+ *   after a SOAP 1.2 Body are a warning by default, `ERR_SOAP_NOT_ENVELOPE`
+ *   when `strict`;
  * - `xop:Include` (XOP 1.0 §2.1): exactly one `href`, a `cid:` URL, no
  *   children, and the only child of its parent (whitespace aside).
  *
@@ -57,8 +59,10 @@ export interface SoapScannerOptions {
    * Media type and envelope disagree on the SOAP version: false (default)
    * records a warning and the envelope's namespace decides (node-soap labels
    * SOAP 1.2 MTOM as `type="text/xml"`); true throws `ERR_SOAP_VERSION_MISMATCH`.
-   * Likewise for a Header after the Body, a second Body, or (SOAP 1.2) any
-   * element after the Body: a warning by default, `ERR_SOAP_NOT_ENVELOPE` when true.
+   * Likewise for an Envelope whose children are out of order (a second Header,
+   * another element before the Body, a Header after the Body, a second Body, an
+   * unqualified element after a SOAP 1.1 Body, any element after a SOAP 1.2
+   * Body): a warning by default, `ERR_SOAP_NOT_ENVELOPE` when true.
    */
   strict?: boolean;
   /**
@@ -238,6 +242,11 @@ const TEXT_STATE: unknown = (() => {
 /** A whole text that is a `cid:` URL (a URI has no whitespace). */
 const SWAREF_TEXT = /^cid:\S+$/i;
 
+/** An element's name for a message: its qualified name, marked when it has no namespace (`unqualified foo`). */
+function elementLabel(tag: SaxesTagNS): string {
+  return tag.uri === '' ? `unqualified ${tag.name}` : tag.name;
+}
+
 function isXmlWhitespace(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -300,6 +309,8 @@ export class SoapScanner {
   #rootEnd = -1;
   #envelopeScope: Record<string, string> = {};
   #headerDepth = 0;
+  /** A Header child of the Envelope has been seen before the Body (a second one is out of order). */
+  #headerSeen = false;
   #bodyDepth = 0;
   #bodyClosed = false;
   #bodySeen = false;
@@ -690,12 +701,21 @@ export class SoapScanner {
     }
   }
 
-  /** A child of the Envelope before the Body (so none has been seen yet). */
+  /**
+   * A child of the Envelope before the Body (so none has been seen yet).
+   * SOAP 1.1 §4 and SOAP 1.2 part 1 §5.1: only one Header may precede the
+   * Body. A second Header (its blocks are recorded too) or any other element
+   * (foreign, unqualified, or another name in the envelope's namespace; it is
+   * ignored) is a warning, or `ERR_SOAP_NOT_ENVELOPE` when `strict`.
+   */
   #envelopeChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
-    if (tag.uri !== this.#envelopeNs) return;
-    if (tag.local === 'Header') {
+    if (tag.uri !== this.#envelopeNs || (tag.local !== 'Header' && tag.local !== 'Body')) {
+      this.#outOfOrder(`the envelope has ${elementLabel(tag)} before the Body`, '; it is ignored', map, position);
+    } else if (tag.local === 'Header') {
+      if (this.#headerSeen) this.#outOfOrder('the envelope has a second Header', '; its blocks are recorded too', map, position);
+      this.#headerSeen = true;
       this.#headerDepth = 2;
-    } else if (tag.local === 'Body') {
+    } else {
       this.#bodySeen = true;
       this.#bodyDepth = 2;
       this.#inBody = true;
@@ -717,32 +737,38 @@ export class SoapScanner {
   /**
    * A child of the Envelope after the Body. SOAP 1.1 §4 and SOAP 1.2 part 1
    * §5: the Header, when present, comes first and there is exactly one Body;
-   * SOAP 1.1 lets other (namespace-qualified) elements follow the Body, SOAP
-   * 1.2 §5.1 allows none. A Header after the Body (its blocks are recorded),
-   * a second Body (ignored) or, in SOAP 1.2, any element after the Body is a
-   * warning, or `ERR_SOAP_NOT_ENVELOPE` when `strict`; at its start tag's '<'.
+   * SOAP 1.1 lets other elements follow the Body when they are namespace-
+   * qualified, SOAP 1.2 §5.1 allows none. A Header after the Body (its blocks
+   * are recorded), a second Body (ignored), in SOAP 1.1 an unqualified element
+   * and in SOAP 1.2 any element after the Body (ignored) is a warning, or
+   * `ERR_SOAP_NOT_ENVELOPE` when `strict`; at its start tag's '<'.
    */
   #afterBody(tag: SaxesTagNS, map: PositionMap, position: number): void {
-    let problem: string;
-    let tolerated: string;
     if (tag.uri === this.#envelopeNs && tag.local === 'Header') {
       this.#headerDepth = 2;
-      problem = 'a Header follows the Body';
-      tolerated = '';
+      this.#outOfOrder('a Header follows the Body', '', map, position);
     } else if (tag.uri === this.#envelopeNs && tag.local === 'Body') {
-      problem = 'the envelope has a second Body';
-      tolerated = '; it is ignored';
+      this.#outOfOrder('the envelope has a second Body', '; it is ignored', map, position);
     } else if (this.#version === '1.2') {
-      problem = `the SOAP 1.2 envelope has ${tag.name} after the Body`;
-      tolerated = '; it is ignored';
-    } else {
-      return; // SOAP 1.1 §4: further elements may follow the Body; they are not looked at.
+      this.#outOfOrder(`the SOAP 1.2 envelope has ${tag.name} after the Body`, '; it is ignored', map, position);
+    } else if (tag.uri === '') {
+      this.#outOfOrder(`the SOAP 1.1 envelope has unqualified ${tag.name} after the Body`, '; it is ignored', map, position);
     }
+    // Otherwise SOAP 1.1 §4: a namespace-qualified element may follow the Body; it is not looked at.
+  }
+
+  /**
+   * An Envelope child out of the order SOAP 1.1 §4 / SOAP 1.2 part 1 §5.1 lay
+   * down: `ERR_SOAP_NOT_ENVELOPE` at its start tag's '<' when `strict`, else a
+   * warning `problem + tolerated + " (at byte N)"`.
+   */
+  #outOfOrder(problem: string, tolerated: string, map: PositionMap, position: number): void {
     const offset = map.ltByteBefore(position);
     if (this.#options.strict === true) {
       throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE,
         `the root part is not a valid SOAP envelope: ${problem} (SOAP 1.1 §4, SOAP 1.2 part 1 §5: ` +
-        'an optional Header, then exactly one Body' + (this.#version === '1.2' ? ', then nothing)' : ')'),
+        'an optional Header, then exactly one Body' +
+        (this.#version === '1.2' ? ', then nothing)' : ', then only namespace-qualified elements)'),
         this.#details({ offset }));
     }
     this.#warnings.push(`${problem}${tolerated} (at byte ${offset})`);
