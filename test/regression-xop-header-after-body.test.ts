@@ -10,8 +10,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { MemoryCache, isXopError, receive, SoapScanner, type SoapScanResult, type XopError } from '../src/index.js';
+import { MemoryCache, isXopError, receive } from '../src/index.js';
 import { CHUNKINGS } from './support/corpus.js';
+import { contentTypeOf, scan, splits } from './support/soap-scan.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -83,25 +84,6 @@ function parse(c: Case): { bytes: Buffer; offset: number } {
   return { bytes: Buffer.from(xml, 'utf8'), offset: at < 0 ? -1 : Buffer.byteLength(c.xml.slice(0, at), 'utf8') };
 }
 
-function scan(chunks: Uint8Array[], strict: boolean, contentType: string): SoapScanResult | XopError {
-  const scanner = new SoapScanner({ contentType, strict });
-  try {
-    for (const c of chunks) scanner.write(c);
-    return scanner.end();
-  } catch (error) {
-    assert.ok(isXopError(error), String(error));
-    return error;
-  }
-}
-
-/** The chunking matrix, and every split in two. */
-function splits(bytes: Buffer): Array<{ name: string; chunks: Uint8Array[] }> {
-  const out = CHUNKINGS.map((c) => ({ name: c.name, chunks: c.split(bytes) }));
-  for (let at = 0; at <= bytes.length; at++) out.push({ name: `split at ${at}`, chunks: [bytes.subarray(0, at), bytes.subarray(at)] });
-  return out;
-}
-
-const contentTypeOf = (version: '1.1' | '1.2'): string => version === '1.1' ? 'text/xml; charset=utf-8' : 'application/soap+xml';
 
 test('lenient: the warning names the offending start tag\'s byte offset; Header blocks recorded; the root document is the first Body\'s', () => {
   for (const c of CASES) {
