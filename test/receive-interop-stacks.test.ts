@@ -13,9 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { MemoryCache, XopError, createReceiver, receive, type ReceivedMessage } from '../src/index.js';
-import { xxh64Hex } from '../src/cache/digest.js';
 import { CHUNKINGS, ownCorpusDir } from './support/corpus.js';
-import { listen, post, readAll, sha256, type ReceiveCase } from './support/receive.js';
+import { checkReceived, listen, post, type ReceiveCase } from './support/receive.js';
 
 interface InteropCase extends ReceiveCase {
   stack: string;
@@ -35,30 +34,6 @@ function interopCases(): InteropCase[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function check(c: InteropCase, message: ReceivedMessage, cache: MemoryCache, rootId: string): Promise<void> {
-  const expected = c.result!;
-  assert.deepEqual(message.rootDocument.properties, { wss_root_document_id: rootId });
-  assert.deepEqual({ ...message.soap, headerBlocks: [...message.soap.headerBlocks] }, expected.soap);
-  assert.equal(message.rootDocument.xml.toString('utf8'), expected.rootXml);
-  assert.deepEqual(message.attachments.map((d) => ({
-    properties: d.properties, index: d.index, size: d.size, contentLocation: d.contentLocation,
-    contentTransferEncoding: d.contentTransferEncoding, referencedBy: d.referencedBy,
-  })), expected.attachments.map((a) => ({
-    properties: { wss_root_document_id: rootId, ...a.properties }, index: a.index, size: a.size,
-    contentLocation: a.contentLocation, contentTransferEncoding: a.contentTransferEncoding, referencedBy: a.referencedBy,
-  })));
-  assert.deepEqual(await cache.list(rootId), message.attachments);
-  for (const [i, doc] of message.attachments.entries()) {
-    const bytes = await readAll(await cache.open(rootId, doc.properties.wss_attachment_content_id));
-    assert.equal(sha256(bytes), expected.attachments[i]!.sha256, `bytes of attachment ${i}`);
-    assert.equal(doc.xxh64, await xxh64Hex(bytes));
-  }
-  assert.deepEqual(message.xopIncludes.map((x) => ({ cid: x.cid, part: x.part, contentId: x.contentId })), expected.xopIncludes);
-  assert.equal(message.warnings.length, expected.warnings.length, `warnings: ${JSON.stringify(message.warnings)}`);
-  for (const w of expected.warnings) {
-    assert.ok(message.warnings.some((m) => m.includes(w)), `a warning says ${JSON.stringify(w)}: ${JSON.stringify(message.warnings)}`);
-  }
-}
 
 describe('receive: messages as real SOAP stacks serialize them (corpus/interop-*)', () => {
   const cases = interopCases();
@@ -77,7 +52,7 @@ describe('receive: messages as real SOAP stacks serialize them (corpus/interop-*
           const cache = new MemoryCache();
           const rootId = randomUUID();
           const message = await receive(chunking.split(c.message), { contentType: c.contentType, cache, rootId, ...c.options });
-          await check(c, message, cache, rootId);
+          await checkReceived(c, message, cache, rootId);
         });
       }
       it(c.strictError === undefined ? 'strict mode accepts it too' : `strict mode refuses it: ${c.strictError.code}`, async () => {
@@ -87,7 +62,7 @@ describe('receive: messages as real SOAP stacks serialize them (corpus/interop-*
         if (c.strictError === undefined) {
           const message = await run;
           // Strict mode has no leniency to report.
-          await check({ ...c, result: { ...c.result!, warnings: [] } }, message, cache, rootId);
+          await checkReceived({ ...c, result: { ...c.result!, warnings: [] } }, message, cache, rootId);
         } else {
           await assert.rejects(run, (e: unknown) => e instanceof XopError && e.code === c.strictError!.code);
           assert.equal(cache.usedBytes, 0, 'nothing staged or stored');
@@ -110,7 +85,7 @@ describe('the same messages POSTed to createReceiver on loopback (the Content-Ty
         assert.equal(response.status, 200, response.body.toString('utf8'));
         assert.ok(received !== null, 'onMessage was called');
         const message = received as ReceivedMessage;
-        await check(c, message, cache, message.rootDocument.properties.wss_root_document_id);
+        await checkReceived(c, message, cache, message.rootDocument.properties.wss_root_document_id);
       } finally {
         await server.close();
       }

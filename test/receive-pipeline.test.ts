@@ -16,37 +16,15 @@ import {
 import { xxh64Hex } from '../src/cache/digest.js';
 import { CHUNKINGS, SHARED_CORPUS_ABSENT, sharedBinaryFiles, sharedCorpusDir, sharedMimeMessages } from './support/corpus.js';
 import {
-  FailingMemoryCache, buildMessage, fileCacheState, readAll, receiveCases, sha256, tempDir, type ReceiveCase,
+  FailingMemoryCache, buildMessage, checkReceived, fileCacheState, readAll, receiveCases, sha256, tempDir, type ReceiveCase,
 } from './support/receive.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Checks a received message against a fixture's expectations, the cache included. */
+/** Checks a received message against a fixture's expectations, the cache included; the envelope holds the root. */
 async function checkResult(c: ReceiveCase, message: ReceivedMessage, cache: DocumentCache, rootId: string): Promise<void> {
-  const expected = c.result!;
-  assert.deepEqual(message.rootDocument.properties, { wss_root_document_id: rootId });
-  assert.deepEqual({ ...message.soap, headerBlocks: [...message.soap.headerBlocks] }, expected.soap);
-  assert.equal(message.rootDocument.xml.toString('utf8'), expected.rootXml);
-  assert.ok(message.rootDocument.envelope.toString('utf8').includes(expected.rootXml));
-  const shape = message.attachments.map((d) => ({
-    properties: d.properties, index: d.index, size: d.size, contentLocation: d.contentLocation,
-    contentTransferEncoding: d.contentTransferEncoding, referencedBy: d.referencedBy,
-  }));
-  assert.deepEqual(shape, expected.attachments.map((a) => ({
-    properties: { wss_root_document_id: rootId, ...a.properties }, index: a.index, size: a.size,
-    contentLocation: a.contentLocation, contentTransferEncoding: a.contentTransferEncoding, referencedBy: a.referencedBy,
-  })));
-  assert.deepEqual(await cache.list(rootId), message.attachments);
-  for (const [i, doc] of message.attachments.entries()) {
-    const bytes = await readAll(await cache.open(rootId, doc.properties.wss_attachment_content_id));
-    assert.equal(sha256(bytes), expected.attachments[i]!.sha256, `bytes of attachment ${i}`);
-    assert.equal(doc.xxh64, await xxh64Hex(bytes));
-  }
-  assert.deepEqual(message.xopIncludes.map((x) => ({ cid: x.cid, part: x.part, contentId: x.contentId })), expected.xopIncludes);
-  assert.equal(message.warnings.length, expected.warnings.length, `warnings: ${JSON.stringify(message.warnings)}`);
-  for (const w of expected.warnings) {
-    assert.ok(message.warnings.some((m) => m.includes(w)), `a warning says ${JSON.stringify(w)}: ${JSON.stringify(message.warnings)}`);
-  }
+  await checkReceived(c, message, cache, rootId);
+  assert.ok(message.rootDocument.envelope.toString('utf8').includes(c.result!.rootXml));
 }
 
 async function receiveCase(c: ReceiveCase, chunks: Uint8Array[], cache: DocumentCache, rootId: string): Promise<ReceivedMessage> {

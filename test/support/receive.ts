@@ -5,13 +5,16 @@
  * imported by test files only.
  */
 
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { xxh64Hex } from '../../src/cache/digest.js';
 import { MemoryCache } from '../../src/cache/memory.js';
+import type { ReceivedMessage } from '../../src/index.js';
 import type {
   AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache,
 } from '../../src/cache/types.js';
@@ -301,4 +304,31 @@ export function faultSummary(body: Buffer): { faultCode: string | null; code: st
   const faultCode = /<faultcode>([^<]*)<\/faultcode>/.exec(text)?.[1] ?? /<soap:Value>([^<]*)<\/soap:Value>/.exec(text)?.[1] ?? null;
   const code = /<x:error [^>]*code="([^"]*)"/.exec(text)?.[1] ?? null;
   return { faultCode, code };
+}
+
+/** Checks a received message against a fixture's expectations (root, SOAP summary, documents, stored bytes, includes, warnings). */
+export async function checkReceived(c: ReceiveCase, message: ReceivedMessage, cache: DocumentCache, rootId: string): Promise<void> {
+  const expected = c.result!;
+  assert.deepEqual(message.rootDocument.properties, { wss_root_document_id: rootId });
+  assert.deepEqual({ ...message.soap, headerBlocks: [...message.soap.headerBlocks] }, expected.soap);
+  assert.equal(message.rootDocument.xml.toString('utf8'), expected.rootXml);
+  const shape = message.attachments.map((d) => ({
+    properties: d.properties, index: d.index, size: d.size, contentLocation: d.contentLocation,
+    contentTransferEncoding: d.contentTransferEncoding, referencedBy: d.referencedBy,
+  }));
+  assert.deepEqual(shape, expected.attachments.map((a) => ({
+    properties: { wss_root_document_id: rootId, ...a.properties }, index: a.index, size: a.size,
+    contentLocation: a.contentLocation, contentTransferEncoding: a.contentTransferEncoding, referencedBy: a.referencedBy,
+  })));
+  assert.deepEqual(await cache.list(rootId), message.attachments);
+  for (const [i, doc] of message.attachments.entries()) {
+    const bytes = await readAll(await cache.open(rootId, doc.properties.wss_attachment_content_id));
+    assert.equal(sha256(bytes), expected.attachments[i]!.sha256, `bytes of attachment ${i}`);
+    assert.equal(doc.xxh64, await xxh64Hex(bytes));
+  }
+  assert.deepEqual(message.xopIncludes.map((x) => ({ cid: x.cid, part: x.part, contentId: x.contentId })), expected.xopIncludes);
+  assert.equal(message.warnings.length, expected.warnings.length, `warnings: ${JSON.stringify(message.warnings)}`);
+  for (const w of expected.warnings) {
+    assert.ok(message.warnings.some((m) => m.includes(w)), `a warning says ${JSON.stringify(w)}: ${JSON.stringify(message.warnings)}`);
+  }
 }
