@@ -68,3 +68,20 @@ test('every chunking: views are subarrays of a written chunk or small fresh copi
     }
   }
 });
+
+test('a chunk that lies whole inside a body is handed on as the chunk itself (no view object per chunk)', () => {
+  const head = Buffer.from('--b\r\nContent-ID: <a>\r\n\r\n', 'latin1');
+  const middle = [Buffer.from('x'.repeat(1000)), new Uint8Array(500).fill(0x79)];
+  const tail = Buffer.from('zz\r\n--b--\r\n', 'latin1');
+  const views: Uint8Array[] = [];
+  const parser = new MultipartParser({ boundary: 'b' }, { onPartData: (v) => views.push(v) });
+  for (const chunk of [head, ...middle, tail]) parser.write(chunk);
+  parser.end();
+  assert.equal(views.length, 3);
+  assert.equal(views[0], middle[0], 'a Buffer chunk comes back as the same object');
+  // A plain Uint8Array chunk comes back as a Buffer over the same memory (Buffer.indexOf needs one).
+  assert.equal(views[1]!.buffer, middle[1]!.buffer);
+  assert.equal(views[1]!.byteOffset, middle[1]!.byteOffset);
+  assert.equal(views[1]!.length, 500);
+  assert.equal(Buffer.from(views[2]!).toString(), 'zz');
+});

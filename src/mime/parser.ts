@@ -623,7 +623,12 @@ export class MultipartParser {
     const source = this.#runSource;
     if (source === null) return;
     this.#runSource = null;
-    this.#callbacks.onPartData!(source.subarray(this.#runFrom, this.#runTo));
+    const from = this.#runFrom;
+    const to = this.#runTo;
+    // A run that covers its whole source (a chunk inside a large body, the usual
+    // case) is that source itself: no view object to allocate, same bytes.
+    // Run sources are the caller's chunks or views of them, never our scratch.
+    this.#callbacks.onPartData!(from === 0 && to === source.length ? source : source.subarray(from, to));
   }
 
   // --- S_DELIMITER -----------------------------------------------------------
