@@ -35,7 +35,7 @@ function results(out: string): JsonResults {
 
 const CASES = ['big', 'small', 'pathological', 'sax', 'receive', 'compose'];
 const PEERS = ['dicer', '@fastify/busboy Dicer', '@remix-run/multipart-parser', '@mjackson/multipart-parser', 'multipasta'];
-const LIMITS = ['Buffer.indexOf limit', 'Buffer.indexOf limit (LF framing)', 'copy limit', 'xxh64 limit'];
+const LIMITS = ['Buffer.indexOf limit', 'Buffer.indexOf limit (LF framing)', 'Buffer.indexOf limit, async source', 'copy limit', 'xxh64 limit'];
 const MULTIPART_TABLES = ['big-64KiB', 'big-1MiB', 'small', 'pathological'];
 
 /** Every multipart contestant side by side; xopstream's rows verified, timed and zero-copy; every other table's xopstream rows verified. */

@@ -9,9 +9,10 @@ import { rechunk } from '../builders.js';
 import { ratioOf, ratioToBestPeer, runTable } from '../tables.js';
 import { xopstreamPush } from '../contestants/xopstream-push.js';
 import { xopstreamStream } from '../contestants/xopstream-stream.js';
+import { indexOfAsyncLimit } from '../contestants/indexof-async-limit.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
 import { multipartEntries } from './multipart-contestants.js';
-import { formatRatio, formatShare, type BenchCase, type Target } from './types.js';
+import { formatRatio, formatShare, sameSourceLine, type BenchCase, type Target } from './types.js';
 
 export const bigCase: BenchCase = {
   name: 'big',
@@ -49,6 +50,7 @@ export const bigCase: BenchCase = {
         measured: limit === null ? 'not measured' : formatShare(limit),
         met: limit === null ? null : limit.median >= 0.95,
       });
+      if (api === xopstreamStream.name) targets.push(sameSourceLine('big, 64 KiB chunks', ratioOf(small, api, indexOfAsyncLimit.name)));
     }
     return {
       name: 'big',

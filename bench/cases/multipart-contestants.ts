@@ -8,6 +8,7 @@
 import { busboyDicer } from '../contestants/busboy-dicer.js';
 import { copyLimit } from '../contestants/copy-limit.js';
 import { dicer } from '../contestants/dicer.js';
+import { indexOfAsyncLimit } from '../contestants/indexof-async-limit.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
 import { indexOfLfLimit } from '../contestants/indexof-lf-limit.js';
 import { mjackson } from '../contestants/mjackson.js';
@@ -20,7 +21,7 @@ import { xxh64Limit } from '../contestants/xxh64-limit.js';
 import type { BenchMessage } from '../messages.js';
 import { byteLimitEntry, multipartEntry, type Entry } from '../tables.js';
 
-export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit, indexOfLfLimit];
+export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit, indexOfLfLimit, indexOfAsyncLimit];
 export const BYTE_LIMITS: readonly ByteLimit[] = [copyLimit, xxh64Limit];
 
 /** Every parser and every byte limit over `message`. */

@@ -10,12 +10,13 @@
  */
 
 import { assembleMultipart, seededRandom } from '../builders.js';
+import { indexOfAsyncLimit } from '../contestants/indexof-async-limit.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
 import { xopstreamPush } from '../contestants/xopstream-push.js';
 import { xopstreamStream } from '../contestants/xopstream-stream.js';
 import { ratioOf, runTable } from '../tables.js';
 import { multipartEntries } from './multipart-contestants.js';
-import { formatShare, type BenchCase, type Target } from './types.js';
+import { formatShare, sameSourceLine, type BenchCase, type Target } from './types.js';
 
 /** Contains no 'x' or 'X': the generator's repairs use those bytes. */
 const BOUNDARY = '----=_Part_42_pathological.1700000000000';
@@ -141,6 +142,7 @@ export const pathologicalCase: BenchCase = {
         measured: limit === null ? 'not measured' : formatShare(limit),
         met: limit === null ? null : limit.median >= 0.95,
       });
+      if (api === xopstreamStream.name) targets.push(sameSourceLine('pathological', ratioOf(table, api, indexOfAsyncLimit.name)));
       const row = table.rows.find((r) => r.name === api);
       const share = row?.zeroCopyShare ?? null;
       targets.push({

@@ -61,3 +61,18 @@ export function formatRatio(r: { median: number; min: number; max: number }): st
 export function formatShare(r: { median: number; min: number; max: number }): string {
   return `${(r.median * 100).toFixed(1)}% (rounds ${(r.min * 100).toFixed(1)}–${(r.max * 100).toFixed(1)}%)`;
 }
+
+/**
+ * The streaming API against the Buffer.indexOf limit fed by the same async
+ * source (for the record, next to the issue's target against the synchronous
+ * limit): what is left once the async iteration protocol, which every
+ * for-await parser pays per chunk, is counted on both sides.
+ */
+export function sameSourceLine(label: string, ratio: { median: number; min: number; max: number } | null): Target {
+  return {
+    text: `${label}: xopstream parseMultipart against the Buffer.indexOf limit fed by the same async source (for await per chunk on both sides)`,
+    measured: ratio === null ? 'not measured' : formatShare(ratio),
+    met: null,
+    informational: true,
+  };
+}

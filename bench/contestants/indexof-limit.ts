@@ -15,7 +15,7 @@ import type { BodySink, Contestant, PartSink } from './types.js';
 
 const DOUBLE_CRLF = Buffer.from('\r\n\r\n');
 
-class IndexOfSplitter {
+export class IndexOfSplitter {
   readonly #needle: Buffer;
   readonly #sink: PartSink;
   /** Bytes of the chunk before that may start a delimiter (or a header end). */
