@@ -95,9 +95,11 @@ export interface MultipartCallbacks {
   /**
    * Body bytes of the current part, undecoded (as received).
    *
-   * The view is a `subarray` of the chunk passed to write() and stays valid as
-   * long as the caller keeps that chunk unmodified; bytes the parser held back
-   * across a chunk border come as a fresh allocation instead. Never empty.
+   * The view shares the memory of the chunk passed to write() (a `subarray`
+   * of it, or the chunk itself when all of it is body bytes) and stays valid
+   * as long as the caller keeps that chunk unmodified; bytes the parser held
+   * back across a chunk border come as a fresh allocation instead (or, with
+   * `immutableChunks`, as views of the earlier chunk). Never empty.
    */
   onPartData?(view: Uint8Array): void;
   /** The current part ended (its delimiter was seen). */
