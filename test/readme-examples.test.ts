@@ -142,7 +142,10 @@ const TYPE_CANARY: Example = { name: 'type canary', language: 'ts', line: 0,
 
 /** Type-checks examples (strict, as written) against src/index.ts; returns the problems per example, in order. */
 function typeProblems(list: readonly Example[]): string[][] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-readme-types-'));
+  // Inside the project, not under os.tmpdir(): NodeNext resolution of a bare
+  // import such as 'fastify' needs a node_modules among the directory's
+  // ancestors, whatever `paths` says (it passed only where /tmp had one above it).
+  const dir = fs.mkdtempSync(path.join(projectRoot, '.readme-types-'));
   try {
     const files = list.map((example, i) => {
       const file = path.join(dir, `example-${i}.mts`);
