@@ -95,7 +95,7 @@ export class BlockPool {
     return this.#free.length;
   }
 
-  /** Most free blocks held (0 once closed). */
+  /** The most free blocks it keeps (0 once closed). */
   get maxBlocks(): number {
     return this.#maxBlocks;
   }

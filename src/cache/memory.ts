@@ -41,8 +41,8 @@ export interface MemoryCacheOptions extends ExpiryOptions {
    *
    * The cap counts the bytes of the stored bodies. Not counted: free 64 KiB
    * blocks kept for reuse (at most min(maxBytes,
-   * {@link MemoryCacheOptions.maxPooledBytes}), and only while they are
-   * reused, see {@link MemoryCacheOptions.poolIdleMs}), and with
+   * {@link MemoryCacheOptions.maxPooledBytes}), given back when unused, see
+   * {@link MemoryCacheOptions.poolIdleMs}), and with
    * {@link MemoryCacheOptions.retainViews} the rest of the input chunks that
    * retained views pin (at most 3 times the retained bytes).
    */
@@ -62,11 +62,15 @@ export interface MemoryCacheOptions extends ExpiryOptions {
    * How long a free block may stay unused before the cache gives it back to
    * the GC, in milliseconds: every `poolIdleMs` the blocks that no body took
    * during the whole period are dropped. A steady load keeps the blocks one
-   * period of it needs; an idle cache (empty or not) holds no free blocks
-   * twice this after the last block was taken or freed. The timer runs only while free blocks are held
-   * and never keeps the process alive (it is unref()'d; close() stops it).
-   * `null` keeps free blocks until close(). Default
-   * {@link DEFAULT_POOL_IDLE_MS} (1 s).
+   * period of it needs; an idle cache (empty or not) holds no free blocks at
+   * most twice this after a block was last taken or freed. The timer runs
+   * only while free blocks are held and never keeps the process alive (it is
+   * unref()'d; close() stops it). `null` keeps free blocks until close().
+   * Default {@link DEFAULT_POOL_IDLE_MS} (1 s).
+   *
+   * Not at the moment the cache becomes empty: a receiver that stores one
+   * message at a time and deletes it is empty between every two messages,
+   * and would then never reuse a block.
    */
   poolIdleMs?: number | null;
   /**
@@ -152,7 +156,7 @@ export class MemoryCache implements DocumentCache {
    * Bytes of free blocks kept for reuse now (not counted in
    * {@link usedBytes}): at most min(`maxBytes`,
    * {@link MemoryCacheOptions.maxPooledBytes}), and back to 0 at most twice
-   * {@link MemoryCacheOptions.poolIdleMs} after the last block was taken or
+   * {@link MemoryCacheOptions.poolIdleMs} after a block was last taken or
    * freed.
    */
   get pooledBytes(): number {
