@@ -1,6 +1,7 @@
-// Cache specs (`--cache file:DIR | memory | redis://HOST:PORT`) and root id /
-// Content-ID validation.
+// Cache specs (`--cache file:DIR | memory[:retain-views] | redis://HOST:PORT`)
+// and root id / Content-ID validation.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,11 +10,14 @@ import {
   DEFAULT_CACHE_DIR, describeCacheSpec, ErrorCodes, FileCache, MemoryCache, openCache, parseCacheSpec, RedisCache,
 } from '../src/index.js';
 import { checkContentId, checkRootId, contentKey, findDocument, hashedName } from '../src/cache/keys.js';
+import { bytesOf, metaOf } from './support/cache-contract.js';
 
 test('parseCacheSpec: the three kinds and the default', () => {
   assert.deepEqual(parseCacheSpec(undefined), { kind: 'file', dir: path.resolve(DEFAULT_CACHE_DIR) });
   assert.deepEqual(parseCacheSpec('  '), { kind: 'file', dir: path.resolve('.xopstream-cache') });
   assert.deepEqual(parseCacheSpec('memory'), { kind: 'memory' });
+  assert.deepEqual(parseCacheSpec('memory:retain-views'), { kind: 'memory', retainViews: true });
+  assert.deepEqual(parseCacheSpec(' memory:retain-views,retain-views '), { kind: 'memory', retainViews: true });
   assert.deepEqual(parseCacheSpec('file:/var/cache/x'), { kind: 'file', dir: '/var/cache/x' });
   assert.deepEqual(parseCacheSpec('file:rel/dir'), { kind: 'file', dir: path.resolve('rel/dir') });
   const dir = path.join(os.tmpdir(), 'a b');
@@ -23,13 +27,60 @@ test('parseCacheSpec: the three kinds and the default', () => {
 });
 
 test('parseCacheSpec: anything else is ERR_BAD_ARGUMENT naming the accepted forms', () => {
-  for (const bad of ['file:', 'redis://', 'redis://:6379', 'postgres://x', 'Memory', '/plain/path', 'file://remote-host/x']) {
+  for (const bad of ['file:', 'redis://', 'redis://:6379', 'postgres://x', 'Memory', '/plain/path', 'file://remote-host/x',
+    'memory?retainViews=1', 'memory-retain-views']) {
     assert.throws(() => parseCacheSpec(bad), (e: Error & { code?: string }) => {
       assert.equal(e.code, ErrorCodes.BAD_ARGUMENT, bad);
-      assert.match(e.message, /file:DIR, memory or redis:\/\/HOST:PORT/);
+      assert.match(e.message, /file:DIR, memory\[:retain-views\] or redis:\/\/HOST:PORT/);
       return true;
     });
   }
+});
+
+test('parseCacheSpec: a memory option it does not know is ERR_BAD_ARGUMENT naming that option', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['memory:retainViews', /unknown memory option "retainViews"/],
+    ['memory:retain-views,max-bytes=5', /unknown memory option "max-bytes=5"/],
+    ['memory:RETAIN-VIEWS', /unknown memory option "RETAIN-VIEWS"/],
+    ['memory:', /an empty option after memory:/],
+    ['memory:retain-views,', /an empty option after memory:/],
+  ];
+  for (const [bad, why] of cases) {
+    assert.throws(() => parseCacheSpec(bad), (e: Error & { code?: string }) => {
+      assert.equal(e.code, ErrorCodes.BAD_ARGUMENT, bad);
+      assert.match(e.message, why, bad);
+      assert.ok(e.message.startsWith(`bad cache spec ${JSON.stringify(bad)}: `), e.message);
+      return true;
+    });
+  }
+});
+
+test('openCache(memory:retain-views) keeps a large chunk as given; openCache(memory) copies it', async () => {
+  const chunk = bytesOf(1, 100_000); // its own ArrayBuffer: kept under the retain rule
+  const stored = async (spec: string): Promise<{ cache: MemoryCache; shares: boolean }> => {
+    const cache = await openCache(spec, { maxBytes: 1_000_000 });
+    assert.ok(cache instanceof MemoryCache, spec);
+    const root = randomUUID();
+    await cache.put(metaOf(root, 'big', 0), [chunk]);
+    let shares = false;
+    let bytes = 0;
+    for await (const piece of await cache.open(root, 'big')) {
+      shares ||= (piece as Buffer).buffer === chunk.buffer;
+      bytes += (piece as Buffer).length;
+    }
+    assert.equal(bytes, chunk.length, spec);
+    assert.equal(cache.maxBytes, 1_000_000, `${spec}: the other options still apply`);
+    return { cache, shares };
+  };
+  const retaining = await stored('memory:retain-views');
+  assert.equal(retaining.cache.retainViews, true);
+  assert.equal(retaining.shares, true, 'the stored bytes are the chunk\'s own ArrayBuffer');
+  const copying = await stored('memory');
+  assert.equal(copying.cache.retainViews, false);
+  assert.equal(copying.shares, false, 'the default copies');
+  const parsed = await openCache(parseCacheSpec('memory:retain-views'));
+  assert.equal((parsed as MemoryCache).retainViews, true, 'a parsed spec carries the option too');
+  await Promise.all([retaining.cache.close(), copying.cache.close(), parsed.close()]);
 });
 
 test('openCache creates the cache a spec names; describeCacheSpec masks passwords', async () => {
@@ -45,6 +96,7 @@ test('openCache creates the cache a spec names; describeCacheSpec masks password
   await redis.close(); // never connected: nothing to release
   assert.ok((await openCache(undefined)) instanceof FileCache);
   assert.equal(describeCacheSpec({ kind: 'memory' }), 'memory');
+  assert.equal(describeCacheSpec(parseCacheSpec('memory:retain-views')), 'memory:retain-views');
   assert.equal(describeCacheSpec({ kind: 'file', dir: '/x' }), 'file:/x');
   assert.equal(describeCacheSpec(parseCacheSpec('redis://user:secret@h:1/0')), 'redis://user:***@h:1/0');
   assert.equal(describeCacheSpec(parseCacheSpec('redis://h:1')), 'redis://h:1');

@@ -10,14 +10,24 @@
  * from an attachment deleted or expired without ever having been opened (a
  * reader of `open()` gets the blocks themselves and may keep them).
  *
+ * The free list gives memory back by itself: blocks that no body took during
+ * a whole idle period are dropped (left to the GC). A steady load keeps what
+ * one period of it needs; an idle cache, empty or not, keeps nothing after
+ * two periods. Not at the moment a cache becomes empty: a receiver that
+ * stores one message at a time and deletes it (or lets it expire) is empty
+ * between every two messages, and would never reuse a block.
+ *
  * @module
  */
 
 /** Bytes are copied into blocks of this size (a 1 GiB body is 16384 blocks, not one huge allocation). */
 export const BLOCK_BYTES = 64 * 1024;
 
-/** Most bytes of free blocks a cache keeps for reuse (also never more than its byte cap). */
+/** Most bytes of free blocks a cache keeps for reuse by default (also never more than its byte cap). */
 export const MAX_POOLED_BYTES = 64 * 1024 * 1024;
+
+/** How long, by default, a free block may go untaken before it is dropped (see {@link BlockPool}). */
+export const POOL_IDLE_MS = 1000;
 
 /** Views shorter than this are copied even with `retainViews` (a kept view costs an object of its own). */
 export const MIN_RETAINED_BYTES = 4096;
@@ -37,27 +47,47 @@ export function retainable(view: Uint8Array): boolean {
   return view.byteLength >= MIN_RETAINED_BYTES && buffer instanceof ArrayBuffer && view.byteLength * 4 >= buffer.byteLength;
 }
 
-/** Free 64 KiB blocks, reused before new ones are allocated. */
+/**
+ * Free 64 KiB blocks, reused before new ones are allocated, and dropped when
+ * unused: every `idleMs` a timer drops the blocks that stayed free through the
+ * whole period (the fewest blocks the list held since the previous tick:
+ * that many were never taken). take() reuses the most recently freed block,
+ * so the dropped ones are the oldest. The timer runs only while blocks are
+ * free and is unref()'d: it never keeps the process alive.
+ */
 export class BlockPool {
+  /** Oldest first: take() pops the newest, a tick drops from the front. */
   readonly #free: Buffer[] = [];
   #maxBlocks: number;
+  readonly #idleMs: number | null;
+  /** The fewest free blocks since the last tick: that many went untaken for the whole period. */
+  #lowWater = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
 
-  /** @param maxBytes most bytes of free blocks kept; blocks given back beyond it are left to the GC */
-  constructor(maxBytes: number) {
-    this.#maxBlocks = Math.floor(Math.min(maxBytes, MAX_POOLED_BYTES) / BLOCK_BYTES);
+  /**
+   * @param maxBytes most bytes of free blocks kept; blocks given back beyond it are left to the GC
+   * @param idleMs how long a free block may go untaken before it is dropped; `null`: kept until close()
+   */
+  constructor(maxBytes: number, idleMs: number | null = null) {
+    this.#maxBlocks = Math.floor(maxBytes / BLOCK_BYTES);
+    this.#idleMs = idleMs;
   }
 
   /** A block to copy into: a free one, else a new one. Its bytes are stale (never handed out beyond what is written). */
   take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    const block = this.#free.pop();
+    if (block === undefined) return Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    if (this.#free.length < this.#lowWater) this.#lowWater = this.#free.length;
+    return block;
   }
 
   /** Takes back blocks nobody else can reach any more (never a block a reader was given). */
   give(blocks: readonly Buffer[]): void {
     for (const block of blocks) {
-      if (this.#free.length >= this.#maxBlocks) return;
+      if (this.#free.length >= this.#maxBlocks) break;
       this.#free.push(block);
     }
+    this.#arm();
   }
 
   /** Free blocks held now. */
@@ -65,10 +95,33 @@ export class BlockPool {
     return this.#free.length;
   }
 
+  /** The most free blocks it keeps (0 once closed). */
+  get maxBlocks(): number {
+    return this.#maxBlocks;
+  }
+
   /** Lets go of every free block and takes no more (the cache closed; a put still in flight may give some back). */
   close(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#free.length = 0;
+    this.#lowWater = 0;
     this.#maxBlocks = 0;
+  }
+
+  #arm(): void {
+    if (this.#timer !== null || this.#idleMs === null || this.#free.length === 0) return;
+    this.#timer = setTimeout(() => this.#tick(), this.#idleMs);
+    // A cache nobody closed must not hold the process open for its free blocks.
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    this.#timer = null;
+    // Blocks given during the period count from the next one: lowWater never rises on give().
+    this.#free.splice(0, this.#lowWater);
+    this.#lowWater = this.#free.length;
+    this.#arm();
   }
 }
 

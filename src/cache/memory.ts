@@ -4,8 +4,9 @@
  * are released when a message fails); roots expire after a TTL.
  *
  * By default every body byte is copied into 64 KiB blocks (reused from a
- * per-cache free list, see memory-body.ts). With `retainViews` the cache
- * keeps the caller's body views instead of copying them.
+ * per-cache free list that gives unused blocks back after `poolIdleMs`, see
+ * memory-body.ts). With `retainViews` the cache keeps the caller's body views
+ * instead of copying them.
  *
  * @module
  */
@@ -16,11 +17,20 @@ import { streamMeasured } from './digest.js';
 import { expiresAtFrom, isExpired, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
 import { checkContentId, checkRootId, compareDocuments, findDocument, type CheckedMeta } from './keys.js';
 import type { AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache } from './types.js';
-import { BLOCK_BYTES, BlockPool, BodyBuilder, type StoredBody } from './memory-body.js';
+import { BLOCK_BYTES, BlockPool, BodyBuilder, MAX_POOLED_BYTES, POOL_IDLE_MS, type StoredBody } from './memory-body.js';
 import { closedError, makeDocument, notFound, StagingWriter, withTimes, type Staged } from './writer.js';
 
 /** Default byte cap of a MemoryCache: 256 MiB. */
 export const DEFAULT_MEMORY_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Default {@link MemoryCacheOptions.maxPooledBytes}: 64 MiB. */
+export const DEFAULT_MAX_POOLED_BYTES = MAX_POOLED_BYTES;
+
+/** Default {@link MemoryCacheOptions.poolIdleMs}: one second. */
+export const DEFAULT_POOL_IDLE_MS = POOL_IDLE_MS;
+
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Options of {@link MemoryCache}. */
 export interface MemoryCacheOptions extends ExpiryOptions {
@@ -30,11 +40,39 @@ export interface MemoryCacheOptions extends ExpiryOptions {
    * Default {@link DEFAULT_MEMORY_CACHE_BYTES}.
    *
    * The cap counts the bytes of the stored bodies. Not counted: free 64 KiB
-   * blocks kept for reuse (at most min(maxBytes, 64 MiB)), and with
+   * blocks kept for reuse (at most min(maxBytes,
+   * {@link MemoryCacheOptions.maxPooledBytes}), given back when unused, see
+   * {@link MemoryCacheOptions.poolIdleMs}), and with
    * {@link MemoryCacheOptions.retainViews} the rest of the input chunks that
    * retained views pin (at most 3 times the retained bytes).
    */
   maxBytes?: number;
+  /**
+   * Most bytes of free 64 KiB blocks kept for reuse (never more than
+   * `maxBytes`); blocks freed beyond it are left to the GC. 0 keeps none:
+   * every body gets fresh blocks. Default {@link DEFAULT_MAX_POOLED_BYTES}
+   * (64 MiB).
+   *
+   * Blocks are freed by a failed message, and by an attachment deleted or
+   * expired that no reader ever opened; a block `open()` handed to a reader
+   * is never reused, whatever this bound.
+   */
+  maxPooledBytes?: number;
+  /**
+   * How long a free block may stay unused before the cache gives it back to
+   * the GC, in milliseconds: every `poolIdleMs` the blocks that no body took
+   * during the whole period are dropped. A steady load keeps the blocks one
+   * period of it needs; an idle cache (empty or not) holds no free blocks at
+   * most twice this after a block was last taken or freed. The timer runs
+   * only while free blocks are held and never keeps the process alive (it is
+   * unref()'d; close() stops it). `null` keeps free blocks until close().
+   * Default {@link DEFAULT_POOL_IDLE_MS} (1 s).
+   *
+   * Not at the moment the cache becomes empty: a receiver that stores one
+   * message at a time and deletes it is empty between every two messages,
+   * and would then never reuse a block.
+   */
+  poolIdleMs?: number | null;
   /**
    * Keep the body views given to `put()` instead of copying them (zero-copy).
    * Default false: every byte is copied, which is always safe.
@@ -87,7 +125,16 @@ export class MemoryCache implements DocumentCache {
     }
     this.#maxBytes = maxBytes;
     this.#retainViews = options.retainViews === true;
-    this.#pool = new BlockPool(maxBytes);
+    const maxPooledBytes = options.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES;
+    if (!Number.isSafeInteger(maxPooledBytes) || maxPooledBytes < 0) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT, `maxPooledBytes must be a non-negative integer, got ${String(maxPooledBytes)}`);
+    }
+    const poolIdleMs = options.poolIdleMs === undefined ? DEFAULT_POOL_IDLE_MS : options.poolIdleMs;
+    if (poolIdleMs !== null && (!Number.isSafeInteger(poolIdleMs) || poolIdleMs < 1 || poolIdleMs > MAX_TIMER_MS)) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT,
+        `poolIdleMs must be null or an integer from 1 to ${MAX_TIMER_MS}, got ${String(poolIdleMs)}`);
+    }
+    this.#pool = new BlockPool(Math.min(maxPooledBytes, maxBytes), poolIdleMs);
   }
 
   /** Bytes held now, committed and staged. */
@@ -105,9 +152,24 @@ export class MemoryCache implements DocumentCache {
     return this.#retainViews;
   }
 
-  /** Bytes of free blocks kept for reuse (not counted in {@link usedBytes}). */
+  /**
+   * Bytes of free blocks kept for reuse now (not counted in
+   * {@link usedBytes}): at most min(`maxBytes`,
+   * {@link MemoryCacheOptions.maxPooledBytes}), and back to 0 at most twice
+   * {@link MemoryCacheOptions.poolIdleMs} after a block was last taken or
+   * freed.
+   */
   get pooledBytes(): number {
     return this.#pool.size * BLOCK_BYTES;
+  }
+
+  /**
+   * The most bytes of free blocks this cache keeps:
+   * {@link MemoryCacheOptions.maxPooledBytes}, capped at `maxBytes` and
+   * rounded down to whole 64 KiB blocks; 0 once closed.
+   */
+  get maxPooledBytes(): number {
+    return this.#pool.maxBlocks * BLOCK_BYTES;
   }
 
   async begin(rootId: string): Promise<CacheWriter> {

@@ -1,7 +1,14 @@
 /**
- * Cache specs, as the CLI and `npm start` take them: `file:DIR`, `memory` or
- * `redis://HOST:PORT` (also `rediss://`, with user, password and database as
- * node-redis accepts them). The default is a FileCache in `./.xopstream-cache`.
+ * Cache specs, as the CLI and `npm start` take them: `file:DIR`, `memory`,
+ * `memory:retain-views` or `redis://HOST:PORT` (also `rediss://`, with user,
+ * password and database as node-redis accepts them). The default is a
+ * FileCache in `./.xopstream-cache`.
+ *
+ * Options of a kind follow its colon, as `file:` is followed by its
+ * directory: `memory:OPTION[,OPTION...]`. The one memory option is
+ * `retain-views` ({@link MemoryCacheOptions.retainViews}). A colon and
+ * commas, not a `?query`: `?` is a glob character that zsh refuses to pass
+ * through unquoted.
  *
  * @module
  */
@@ -11,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCodes, xopError } from '../errors.js';
 import type { ExpiryOptions } from './expiry.js';
 import { FileCache } from './file.js';
-import { MemoryCache } from './memory.js';
+import { MemoryCache, type MemoryCacheOptions } from './memory.js';
 import type { DocumentCache } from './types.js';
 
 /** The directory of the default FileCache, relative to the working directory. */
@@ -20,15 +27,31 @@ export const DEFAULT_CACHE_DIR = '.xopstream-cache';
 /** The default cache spec. */
 export const DEFAULT_CACHE_SPEC = `file:${DEFAULT_CACHE_DIR}`;
 
-/** A parsed cache spec. */
+/**
+ * A parsed cache spec. For `memory`, `retainViews` is present (and true) only
+ * when the spec asked for it (`memory:retain-views`).
+ */
 export type CacheSpec =
   | { kind: 'file'; dir: string }
-  | { kind: 'memory' }
+  | { kind: 'memory'; retainViews?: boolean }
   | { kind: 'redis'; url: string };
+
+/** The options `memory:` takes, by their spec name. */
+const MEMORY_OPTIONS: ReadonlySet<string> = new Set(['retain-views']);
 
 function badSpec(spec: string, why: string): never {
   throw xopError(ErrorCodes.BAD_ARGUMENT,
-    `bad cache spec ${JSON.stringify(spec)}: ${why} (use file:DIR, memory or redis://HOST:PORT)`);
+    `bad cache spec ${JSON.stringify(spec)}: ${why} (use file:DIR, memory[:retain-views] or redis://HOST:PORT)`);
+}
+
+function parseMemorySpec(text: string): CacheSpec {
+  const options = text.slice('memory:'.length).split(',');
+  for (const option of options) {
+    if (option === '') badSpec(text, 'an empty option after memory:');
+    if (!MEMORY_OPTIONS.has(option)) badSpec(text, `unknown memory option ${JSON.stringify(option)}`);
+  }
+  // Every option is known, and retain-views is the only one so far: it was given.
+  return { kind: 'memory', retainViews: true };
 }
 
 /**
@@ -39,6 +62,7 @@ export function parseCacheSpec(spec: string | undefined): CacheSpec {
   const text = (spec ?? '').trim();
   if (text === '') return { kind: 'file', dir: path.resolve(DEFAULT_CACHE_DIR) };
   if (text === 'memory') return { kind: 'memory' };
+  if (text.startsWith('memory:')) return parseMemorySpec(text);
   if (text.startsWith('file://')) {
     try {
       return { kind: 'file', dir: fileURLToPath(text) };
@@ -85,8 +109,12 @@ export async function openCache(spec: string | CacheSpec | undefined, options: O
   if (options.ttlMs !== undefined) expiry.ttlMs = options.ttlMs;
   if (options.clock !== undefined) expiry.clock = options.clock;
   switch (parsed.kind) {
-    case 'memory':
-      return new MemoryCache({ ...expiry, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) });
+    case 'memory': {
+      const memory: MemoryCacheOptions = { ...expiry };
+      if (options.maxBytes !== undefined) memory.maxBytes = options.maxBytes;
+      if (parsed.retainViews === true) memory.retainViews = true;
+      return new MemoryCache(memory);
+    }
     case 'file':
       return new FileCache({ ...expiry, dir: parsed.dir, ...(options.fsync === undefined ? {} : { fsync: options.fsync }) });
     case 'redis': {
@@ -99,7 +127,7 @@ export async function openCache(spec: string | CacheSpec | undefined, options: O
 
 /** A spec's human-readable form (for "listening on ..." lines); passwords masked. */
 export function describeCacheSpec(spec: CacheSpec): string {
-  if (spec.kind === 'memory') return 'memory';
+  if (spec.kind === 'memory') return spec.retainViews === true ? 'memory:retain-views' : 'memory';
   if (spec.kind === 'file') return `file:${spec.dir}`;
   const url = new URL(spec.url);
   if (url.password !== '') url.password = '***';

@@ -1,10 +1,13 @@
 /**
- * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory | redis://HOST:PORT]`:
+ * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT]`:
  * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
  * `$PORT`), host 127.0.0.1, cache `$XOPSTREAM_CACHE` or else
- * `file:./.xopstream-cache` (the embedded FileCache). Prints where it listens, one line per message received or
- * refused, and closes cleanly on SIGINT/SIGTERM (in-flight messages finish or
- * are discarded; the cache is closed).
+ * `file:./.xopstream-cache` (the embedded FileCache). `memory:retain-views`
+ * is a MemoryCache that keeps the request bodies' chunks instead of copying
+ * them: safe here, because Node never writes into a request chunk again.
+ * Prints where it listens, one line per message received or refused, and
+ * closes cleanly on SIGINT/SIGTERM (in-flight messages finish or are
+ * discarded; the cache is closed).
  *
  * @module
  */
@@ -14,7 +17,7 @@ import { describeCacheSpec, openCache, parseCacheSpec } from '../../cache/spec.j
 import { ErrorCodes, isXopError, xopError } from '../../errors.js';
 import { createReceiverServer } from '../../receive/receiver.js';
 
-const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory | redis://HOST:PORT]\n';
+const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT]\n';
 
 /** How often expired roots are swept from the cache. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
