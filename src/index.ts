@@ -24,6 +24,8 @@ export type { MultipartCallbacks, MultipartParserOptions } from './mime/parser.j
 export { createTransferDecoder } from './mime/transfer-encoding.js';
 export type { TransferDecoder } from './mime/transfer-encoding.js';
 export { parseMultipart, describeMessage } from './mime/stream.js';
+export { readableChunks } from './mime/readable-source.js';
+export type { ReadableChunksOptions } from './mime/readable-source.js';
 export type { ByteSource, MultipartPart, ParseMultipartOptions, MessageInfo } from './mime/stream.js';
 
 export { SoapScanner } from './xop/scanner.js';

@@ -22,6 +22,7 @@ import { boundaryOf, isXmlMediaType, parseContentType, stripAngleBrackets, type 
 import { PartHeaders } from './headers.js';
 import { resolveMimeLimits, type MimeLimits } from './limits.js';
 import { MultipartParser, type MultipartParserOptions } from './parser.js';
+import { isNodeReadable, readableChunks } from './readable-source.js';
 import { createTransferDecoder, type TransferDecoder } from './transfer-encoding.js';
 
 /** Anything parseMultipart reads from. */
@@ -117,8 +118,13 @@ export function describeMessage(contentTypeHeader: string, limits?: MimeLimits):
     `${contentType.mediaType} is neither multipart nor a SOAP/XML media type`, { status: 415 });
 }
 
-/** Turns any supported source into an async iterator of byte chunks. */
+/**
+ * Turns any supported source into an async iterator of byte chunks. A Node.js
+ * Readable is read chunk by chunk ({@link readableChunks}), not through its
+ * own async iterator, which concatenates (copies) whatever it has buffered.
+ */
 export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> {
+  if (isNodeReadable(source)) return readableChunks(source);
   const s = source as Partial<AsyncIterable<Uint8Array> & Iterable<Uint8Array> & ReadableStream<Uint8Array>>;
   if (typeof s[Symbol.asyncIterator] === 'function') return s[Symbol.asyncIterator]!();
   if (typeof s.getReader === 'function') {

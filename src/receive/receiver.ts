@@ -36,6 +36,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DocumentCache } from '../cache/types.js';
 import { ErrorCodes, isXopError, xopError, type XopError } from '../errors.js';
 import { resolveMimeLimits } from '../mime/limits.js';
+import { readableChunks } from '../mime/readable-source.js';
 import { describeMessage } from '../mime/stream.js';
 import type { SoapVersion } from '../xop/names.js';
 import { SoapScanner } from '../xop/scanner.js';
@@ -241,7 +242,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
   try {
     const refused = precheck(req, settings);
     if (refused !== null) throw refused;
-    const source = guardSource(req.iterator({ destroyOnReturn: false }), {
+    const source = guardSource(readableChunks(req, { destroyOnReturn: false }), {
       idleMs: timeouts.idleMs, minBytesPerSecond: timeouts.minBytesPerSecond, rateGraceMs: timeouts.rateGraceMs,
     });
     const message = await receive(source, {

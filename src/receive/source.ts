@@ -54,9 +54,9 @@ function sourceFailed(error: unknown): XopError {
 
 /**
  * Wraps a byte source. `return()` is passed on to the source (a Node
- * stream's own iterator destroys the stream; pass one made with
- * `stream.iterator({ destroyOnReturn: false })` to keep it, e.g. to answer an
- * HTTP request after a failure).
+ * stream is destroyed, an HTTP server request detached from its socket
+ * first; pass `readableChunks(stream, { destroyOnReturn: false })` to keep
+ * it, e.g. to read the rest of a request after a failure).
  */
 export function guardSource(source: ByteSource, options: GuardOptions = {}): GuardedSource {
   const iterator = toAsyncIterator(source);
