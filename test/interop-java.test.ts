@@ -193,6 +193,79 @@ describe('SAAJ RI 1.4.1 writes SwA messages that receive() parses', () => {
   }
 });
 
+// --- 1b. the same SwA message POSTed by Metro (Dispatch) and by SAAJ (SOAPConnection) ----------
+
+describe('Metro Dispatch and SAAJ SOAPConnection POST SwA to the xopstream receiver and read its answer', () => {
+  const photo = pseudoRandomBytes(120_000, 8);
+  const notes = Buffer.from('\r\n--\r\nnotes\r\n');
+  const doc = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><note/>');
+  const cache = new MemoryCache();
+  let server: TestServer | null = null;
+  const seen: Array<{ message: ReceivedMessage; contentType: string; bytes: Buffer[] }> = [];
+
+  before(async () => {
+    if (JAVA_ABSENT !== null) return;
+    server = await listen(createReceiver({
+      cache,
+      onMessage: async (message, context) => {
+        const bytes = await Promise.all(message.attachments.map((a) =>
+          cachedBytes(cache, context.rootId, a.properties.wss_attachment_content_id)));
+        seen.push({ message, contentType: String(context.req.headers['content-type']), bytes });
+        // No answer: the receiver's default one, which the Java side reads.
+      },
+    }));
+  });
+  after(() => server?.close());
+
+  for (const transport of ['metro', 'saaj'] as const) {
+    for (const version of ['1.1', '1.2'] as const) {
+      test(`${transport === 'metro' ? 'Metro Dispatch<SOAPMessage>' : 'SAAJ SOAPConnection'}, SOAP ${version}: exact bytes stored, our answer read`, async (t) => {
+        if (JAVA_ABSENT !== null) {
+          t.skip(JAVA_ABSENT);
+          return;
+        }
+        seen.length = 0;
+        const stdout = await java('SwaClient', [transport, server!.url, version, inputFile('swa-photo.bin', photo),
+          inputFile('swa-notes.bin', notes), inputFile('swa-doc.xml', doc)]);
+        await server!.idle();
+        assert.equal(seen.length, 1);
+        const { message, contentType, bytes } = seen[0]!;
+        assert.match(contentType, new RegExp(`^multipart/related;.*type="${version === '1.1' ? 'text/xml' : 'application/soap\\+xml'}"`));
+        assert.equal(message.soap.version, version);
+        assert.equal(message.soap.bodyElement, `{${NS}}upload`);
+        assert.deepEqual(message.warnings, []);
+        // SAAJ sends its own multipart as built. Metro re-encodes it (MimeCodec): attachments in the order of its
+        // attachment set, and an attachment without Content-ID gets the header `Content-Id:null` (Metro writes
+        // the null reference), so it is stored under the content id "null" instead of its index.
+        const noId = transport === 'saaj' ? 2 : 'null';
+        const sent = new Map<string | number, { contentType: string; contentLocation: string | null; bytes: Buffer }>([
+          ['photo@xopstream.test', { contentType: 'application/octet-stream', contentLocation: null, bytes: photo }],
+          [noId, { contentType: 'application/octet-stream', contentLocation: 'http://example.org/notes.bin', bytes: notes }],
+          ['doc.xml@xopstream.test', { contentType: 'text/xml; charset=utf-8', contentLocation: null, bytes: doc }],
+        ]);
+        const ids = message.attachments.map((a) => a.properties.wss_attachment_content_id);
+        if (transport === 'saaj') assert.deepEqual(ids, ['photo@xopstream.test', 2, 'doc.xml@xopstream.test'], 'SAAJ keeps the order');
+        assert.deepEqual([...ids].sort(), [...sent.keys()].sort());
+        message.attachments.forEach((a, i) => {
+          const expected = sent.get(a.properties.wss_attachment_content_id)!;
+          assert.equal(a.properties.wss_attachment_content_type, expected.contentType);
+          assert.equal(a.contentLocation, expected.contentLocation);
+          assert.equal(sha256(bytes[i]!), sha256(expected.bytes), String(a.properties.wss_attachment_content_id));
+        });
+        // The Java side read the receiver's default answer.
+        const rootId = message.rootDocument.properties.wss_root_document_id;
+        assert.deepEqual(stdout.trim().split('\n'), [
+          `RECEIVED ${rootId} 3`,
+          ...message.attachments.map((a) => {
+            const expected = sent.get(a.properties.wss_attachment_content_id)!;
+            return `ATTACHMENT ${a.properties.wss_attachment_content_id} ${expected.contentType.replace(' ', '')} ${expected.bytes.length}`;
+          }),
+        ]);
+      });
+    }
+  }
+});
+
 // --- 2. Metro MTOM client → createReceiver() -------------------------------------------------
 
 describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', () => {

@@ -28,10 +28,20 @@ public final class SaajWrite {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
-        String protocol = "1.2".equals(args[1]) ? SOAPConstants.SOAP_1_2_PROTOCOL : SOAPConstants.SOAP_1_1_PROTOCOL;
-        byte[] photo = Files.readAllBytes(Path.of(args[2]));
-        byte[] notes = Files.readAllBytes(Path.of(args[3]));
-        byte[] doc = Files.readAllBytes(Path.of(args[4]));
+        SOAPMessage message = build(args[1], Path.of(args[2]), Path.of(args[3]), Path.of(args[4]));
+        String[] contentType = message.getMimeHeaders().getHeader("Content-Type");
+        Files.write(out.resolve("content-type.txt"), contentType[0].getBytes(StandardCharsets.UTF_8));
+        try (OutputStream stream = new FileOutputStream(out.resolve("message.bin").toFile())) {
+            message.writeTo(stream);
+        }
+    }
+
+    /** The message described above, changes saved. */
+    static SOAPMessage build(String version, Path photoFile, Path notesFile, Path docFile) throws Exception {
+        String protocol = "1.2".equals(version) ? SOAPConstants.SOAP_1_2_PROTOCOL : SOAPConstants.SOAP_1_1_PROTOCOL;
+        byte[] photo = Files.readAllBytes(photoFile);
+        byte[] notes = Files.readAllBytes(notesFile);
+        byte[] doc = Files.readAllBytes(docFile);
 
         SOAPMessage message = MessageFactory.newInstance(protocol).createMessage();
         SOAPBodyElement upload = message.getSOAPBody().addBodyElement(new QName(NS, "upload", "m"));
@@ -57,10 +67,6 @@ public final class SaajWrite {
         message.addAttachmentPart(docPart);
 
         message.saveChanges();
-        String[] contentType = message.getMimeHeaders().getHeader("Content-Type");
-        Files.write(out.resolve("content-type.txt"), contentType[0].getBytes(StandardCharsets.UTF_8));
-        try (OutputStream stream = new FileOutputStream(out.resolve("message.bin").toFile())) {
-            message.writeTo(stream);
-        }
+        return message;
     }
 }
