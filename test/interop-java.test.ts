@@ -7,25 +7,32 @@
 //     1.2) with three attachments — binary with a Content-Id, binary with only
 //     a Content-Location, text/xml — and writes saveChanges()'s Content-Type
 //     and writeTo()'s bytes; receive() parses them over several chunkings.
+//     The same message is POSTed to createReceiver by Metro (a
+//     Dispatch<SOAPMessage>, re-encoded by Metro's MIME codec) and by SAAJ's
+//     SOAPConnection; both read the receiver's default answer.
 //  2. Metro MTOM client → createReceiver(): MetroClient calls upload(name,
 //     byte[]) through an SEI proxy with MTOMFeature(true, 0) on the receiver
 //     (SOAP 1.1 and 1.2); the receiver answers with the digest of what it
-//     stored, which Metro must unmarshal and return; a fault case too.
-//  3. send() → Metro endpoint: MetroServer publishes the same service with
+//     stored, which Metro must unmarshal and return; faults too.
+//  3. send() → Metro endpoints: MetroServer publishes the same service with
 //     @MTOM on the JDK HTTP server (Endpoint.publish); xopstream sends MTOM
 //     built from cached attachments (and from inline base64 with optimize)
 //     and reads Metro's digest; echo() makes Metro answer MTOM, which send()
-//     parses.
-// Two facts about these Debian versions shape the Java side: a Metro SEI
+//     parses. SwA goes to a Provider<SOAPMessage> endpoint (SwaEndpoint) that
+//     reports each AttachmentPart's Content-ID, type, size and sha256.
+// Facts about these Debian versions that shape the Java side: a Metro SEI
 // proxy needs WSDL metadata (Service.create(qname) + addPort + getPort fails
 // with "WSDL Metadata not available to create the proxy"), so the client
-// reads test/java/files.wsdl; and Debian's jaxws-rt lacks the repackaged ASM
+// reads test/java/files.wsdl; Debian's jaxws-rt lacks the repackaged ASM
 // Metro uses to generate wrapper beans at run time (NoClassDefFoundError
 // com/sun/xml/ws/org/objectweb/asm/Type), so the wrappers are written by hand
 // (test/java/xopstream/interop/jaxws/, as wsgen would).
-// SwA towards Metro is not tested: Metro reads a SwA attachment only through
-// a wsdl:mime binding or swaRef schema type with wsimport-generated code,
-// which this test does not generate.
+// What the peers showed (asserted below, so a change shows up):
+// - Metro reads a SOAP 1.1 fault only with HTTP 500 (SOAP 1.1 §6.2, WS-I BP
+//   R1126); the receiver's SOAP 1.1 Client faults go with 400 (413, 415, 408),
+//   which Metro reports as a ClientTransportException naming the status.
+// - Metro's MIME encoder writes `Content-Id:null` for an attachment that has
+//   none and does not keep the attachments' order.
 // .ci/run installs default-jdk-headless, libjaxws-java and libsaaj-ri-java;
 // the tests skip (saying so) only on a machine without them.
 import assert from 'node:assert/strict';
@@ -35,7 +42,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MemoryCache, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage } from '../src/index.js';
+import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
@@ -329,14 +336,18 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
   }
 
   // Faults as Metro's HttpTransportPipe.checkStatusCode reads them: SOAP 1.2 with
-  // 4xx or 5xx, SOAP 1.1 only with 500 (SOAP 1.1 §6.2, WS-I BP R1126).
+  // 4xx or 5xx, SOAP 1.1 only with 500 (SOAP 1.1 §6.2 and WS-I BP 1.1 R1126 say a
+  // Fault goes with 500). The receiver answers a SOAP 1.1 Client fault with 400
+  // (its status table, src/receive/reply.ts), which Metro does not read: the
+  // caller gets a ClientTransportException naming the status, not our fault.
   const faults = [
+    { version: '1.1', name: 'refuse me', expected: 'TRANSPORT The server sent HTTP status code 400: Bad Request', what: 'a Client fault sent with 400 is not read' },
     { version: '1.2', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Sender fault (400) with our reason' },
     { version: '1.1', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Server fault (500) that hides the cause' },
     { version: '1.2', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Receiver fault (500) that hides the cause' },
   ] as const;
   for (const f of faults) {
-    test(`SOAP ${f.version}: ${f.what} reaches Metro as a SOAPFaultException`, async (t) => {
+    test(`SOAP ${f.version}: ${f.what}${f.expected.startsWith('FAULT') ? ' reaches Metro as a SOAPFaultException' : ' by Metro'}`, async (t) => {
       if (JAVA_ABSENT !== null) {
         t.skip(JAVA_ABSENT);
         return;
@@ -428,6 +439,44 @@ describe('xopstream send() calls a Metro (JAX-WS RI) @MTOM endpoint', () => {
       });
       assert.equal(response.status, 200);
       assert.match(response.rootDocument.xml.toString('utf8'), new RegExp(`<digest>inline ${data.length} ${sha256(data)}</digest>`));
+    });
+
+    test(`SOAP ${version}: SwA from cached attachments to a Metro Provider<SOAPMessage>: every part's id, type and digest`, async (t) => {
+      if (JAVA_ABSENT !== null) {
+        t.skip(JAVA_ABSENT);
+        return;
+      }
+      const rootId = randomUUID();
+      const stored = [
+        { contentId: 'photo@xopstream.test', contentType: 'image/jpeg', bytes: pseudoRandomBytes(150_000, version === '1.1' ? 51 : 52) },
+        { contentId: 'note.txt', contentType: 'text/plain; charset=utf-8', bytes: Buffer.from('\r\nline one\r\n--line two\r\n') },
+        // Stored under its index (it had no Content-ID): the composer gives it one and rewrites cid:3.
+        { contentId: 3, contentType: 'application/xml', bytes: Buffer.from('<?xml version="1.0"?><a>ü</a>') },
+      ];
+      const cache = await cacheWith(rootId, stored);
+      const composed = await compose({
+        mode: 'swa', soapVersion: version, rootId, cache,
+        xml: `<i:upload xmlns:i="${NS}"><i:photo href="cid:photo@xopstream.test"/><i:note>cid:note.txt</i:note><i:doc href="cid:3"/></i:upload>`,
+      });
+      const response = await send(`${base}/${version === '1.1' ? 'swa' : 'swa12'}`, composed);
+      assert.equal(response.status, 200);
+      assert.equal(response.soap.version, version);
+      const xml = response.rootDocument.xml.toString('utf8');
+      assert.match(xml, new RegExp(`body="\\{${NS}\\}upload"`));
+      // What SAAJ's getContentId() gave, with the brackets; Metro's attachment set does not keep the part order.
+      const items = new Map([...xml.matchAll(/<i:attachment (.*?)\/>/g)].map((m) => {
+        const attributes = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!]));
+        return [attributes['contentId']!.replace('&lt;', '<'), attributes] as const;
+      }));
+      assert.equal(items.size, stored.length, xml);
+      assert.deepEqual(composed.parts.map((p) => p.contentId).slice(0, 2), ['photo@xopstream.test', 'note.txt']);
+      stored.forEach((a, i) => {
+        const item = items.get(`<${composed.parts[i]!.contentId}>`);
+        assert.ok(item !== undefined, `${composed.parts[i]!.contentId} reached Metro: ${xml}`);
+        assert.equal(item['contentType'], a.contentType);
+        assert.equal(item['size'], String(a.bytes.length));
+        assert.equal(item['sha256'], sha256(a.bytes), String(a.contentId));
+      });
     });
 
     test(`SOAP ${version}: Metro's MTOM answer (echo) parses into an attachment with the exact bytes`, async (t) => {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import javax.xml.namespace.QName;
 import javax.xml.ws.BindingProvider;
 import javax.xml.ws.Service;
+import javax.xml.ws.WebServiceException;
 import javax.xml.ws.soap.MTOMFeature;
 import javax.xml.ws.soap.SOAPFaultException;
 
@@ -12,7 +13,7 @@ import javax.xml.ws.soap.SOAPFaultException;
  * Metro (JAX-WS RI) as an MTOM client: MetroClient WSDLFILE URL SOAPVERSION(1.1|1.2) FILE NAME.
  * Through an SEI proxy (port FilesPort or FilesPort12 of WSDLFILE, address URL)
  * calls upload(NAME, bytes of FILE) with MTOMFeature(threshold 0), prints
- * "RESULT <returned string>" or "FAULT <faultstring>" on stdout.
+ * "RESULT <returned string>", "FAULT <faultstring>" or "TRANSPORT <message>" on stdout.
  */
 public final class MetroClient {
     public static void main(String[] args) throws Exception {
@@ -27,6 +28,9 @@ public final class MetroClient {
             System.out.println("RESULT " + port.upload(args[4], data));
         } catch (SOAPFaultException e) {
             System.out.println("FAULT " + e.getFault().getFaultString());
+        } catch (WebServiceException e) {
+            // e.g. ClientTransportException: an HTTP status Metro does not read a SOAP answer from.
+            System.out.println("TRANSPORT " + e.getMessage());
         }
     }
 }

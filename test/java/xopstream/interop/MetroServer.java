@@ -14,7 +14,8 @@ import javax.xml.ws.soap.SOAPBinding;
 /**
  * Metro (JAX-WS RI) as an MTOM endpoint on loopback: MetroServer.
  * Publishes Files at http://127.0.0.1:PORT/files (SOAP 1.1) and /files12
- * (SOAP 1.2), both @MTOM with threshold 0, on a port the system picks (the
+ * (SOAP 1.2), both @MTOM with threshold 0, and SwaEndpoint at /swa and
+ * /swa12, on a port the system picks (the
  * JDK's HTTP server, Metro's own Endpoint transport), prints "LISTENING PORT",
  * and stops when stdin closes.
  */
@@ -63,6 +64,10 @@ public final class MetroServer implements xopstream.interop.Files {
         endpoint.publish(server.createContext("/files"));
         Endpoint endpoint12 = Endpoint.create(new Soap12());
         endpoint12.publish(server.createContext("/files12"));
+        Endpoint swa = Endpoint.create(new SwaEndpoint());
+        swa.publish(server.createContext("/swa"));
+        Endpoint swa12 = Endpoint.create(new SwaEndpoint.Soap12());
+        swa12.publish(server.createContext("/swa12"));
         server.start();
         System.out.println("LISTENING " + server.getAddress().getPort());
         System.out.flush();
@@ -70,6 +75,8 @@ public final class MetroServer implements xopstream.interop.Files {
         while (in.readLine() != null) { /* until stdin closes */ }
         endpoint.stop();
         endpoint12.stop();
+        swa.stop();
+        swa12.stop();
         server.stop(0);
     }
 }
