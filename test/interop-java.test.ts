@@ -140,7 +140,7 @@ async function cachedBytes(cache: MemoryCache, rootId: string, contentId: string
 // --- 1. SAAJ RI → receive() ------------------------------------------------------------------
 
 describe('SAAJ RI 1.4.1 writes SwA messages that receive() parses', () => {
-  const photo = pseudoRandomBytes(300_000, 7);
+  const photo = pseudoRandomBytes(70_000, 7); // over 64 KiB: the 64 KiB slices cut inside it
   // CRLF at both ends, and a line that starts like a delimiter.
   const notes = Buffer.from('\r\nfirst line\r\n--not-a-boundary\r\nlast line\r\n');
   const doc = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><note lang="fr">café</note>');
@@ -161,7 +161,7 @@ describe('SAAJ RI 1.4.1 writes SwA messages that receive() parses', () => {
       assert.match(contentType, /boundary="----=_Part_/);
 
       const chunkings: Array<[string, Uint8Array[]]> = [
-        ['whole', [bytes]], ['7-byte slices', chunk(bytes, 7)], ['64 KiB slices', chunk(bytes, 65536)],
+        ['whole', [bytes]], ['byte by byte', chunk(bytes, 1)], ['7-byte slices', chunk(bytes, 7)], ['64 KiB slices', chunk(bytes, 65536)],
       ];
       for (const [name, chunks] of chunkings) {
         const cache = new MemoryCache();
