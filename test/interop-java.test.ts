@@ -101,8 +101,9 @@ function run(command: string, args: string[]): Promise<string> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
+      const what = args.find((a) => a.startsWith('xopstream.interop.')) ?? 'javac';
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`${path.basename(command)} ${args.at(-1)} exited ${code ?? signal}:\n${Buffer.concat(out)}${Buffer.concat(err)}`));
+      else reject(new Error(`${path.basename(command)} ${what} exited ${code ?? signal}:\n${Buffer.concat(out)}${Buffer.concat(err)}`));
     });
   });
 }
