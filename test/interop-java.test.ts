@@ -29,8 +29,10 @@
 // (test/java/xopstream/interop/jaxws/, as wsgen would).
 // What the peers showed (asserted below, so a change shows up):
 // - Metro reads a SOAP 1.1 fault only with HTTP 500 (SOAP 1.1 §6.2, WS-I BP
-//   R1126); the receiver's SOAP 1.1 Client faults go with 400 (413, 415, 408),
-//   which Metro reports as a ClientTransportException naming the status.
+//   R1126). The receiver used to answer a SOAP 1.1 Client fault with 400,
+//   which Metro reported as a ClientTransportException naming the status;
+//   it now answers every SOAP 1.1 fault for a malformed message with 500
+//   (src/receive/reply.ts), and Metro gets the fault.
 // - Metro's MIME encoder writes `Content-Id:null` for an attachment that has
 //   none and does not keep the attachments' order.
 // .ci/run installs default-jdk-headless, libjaxws-java and libsaaj-ri-java;
@@ -338,11 +340,10 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
 
   // Faults as Metro's HttpTransportPipe.checkStatusCode reads them: SOAP 1.2 with
   // 4xx or 5xx, SOAP 1.1 only with 500 (SOAP 1.1 §6.2 and WS-I BP 1.1 R1126 say a
-  // Fault goes with 500). The receiver answers a SOAP 1.1 Client fault with 400
-  // (its status table, src/receive/reply.ts), which Metro does not read: the
-  // caller gets a ClientTransportException naming the status, not our fault.
+  // Fault goes with 500), which is how the receiver answers a SOAP 1.1 Client
+  // fault (src/receive/reply.ts); with 400 the caller got a ClientTransportException.
   const faults = [
-    { version: '1.1', name: 'refuse me', expected: 'TRANSPORT The server sent HTTP status code 400: Bad Request', what: 'a Client fault sent with 400 is not read' },
+    { version: '1.1', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Client fault (500, as SOAP 1.1 requires) with our reason' },
     { version: '1.2', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Sender fault (400) with our reason' },
     { version: '1.1', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Server fault (500) that hides the cause' },
     { version: '1.2', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Receiver fault (500) that hides the cause' },

@@ -30,6 +30,18 @@ describe('error → HTTP status', () => {
     ['a nonsense status is ignored', xopError(ErrorCodes.BAD_ARGUMENT, 'x', { status: 200 }), 400],
   ];
   for (const [what, error, status] of table) it(`${what} → ${status}`, () => assert.equal(statusOf(error), status));
+
+  it('SOAP 1.1: a fault for a malformed message goes with 500 (SOAP 1.1 §6.2, WS-I BP R1126); HTTP-level refusals keep their 4xx', () => {
+    for (const [what, error, status] of table) {
+      assert.equal(statusOf(error, '1.1'), status === 400 ? 500 : status, what);
+      assert.equal(statusOf(error, '1.2'), status, what);
+    }
+    const reply = faultReply(xopError(ErrorCodes.XML_MALFORMED, 'not well-formed', { offset: 7 }), '1.1');
+    assert.equal(reply.status, 500);
+    assert.match(reply.body.toString(), /<faultcode>soap:Client<\/faultcode>/, 'still the client\'s fault');
+    assert.match(reply.body.toString(), /offset="7"/);
+    assert.equal(faultReply(xopError(ErrorCodes.XML_MALFORMED, 'x'), '1.2').status, 400);
+  });
 });
 
 describe('fault XML', () => {

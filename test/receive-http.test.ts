@@ -70,7 +70,8 @@ describe('receiver: end to end over loopback into a FileCache', () => {
         const response = await post(s.server.url, m.body, m.contentType, { chunkSize: 4096 });
         if (response.status !== 200) {
           // Refused (not SOAP, an include naming no part): a fault, and nothing stored.
-          assert.ok([400, 415].includes(response.status), `${m.name}: ${response.status}`);
+          // 500 for a SOAP 1.1 fault (SOAP 1.1 §6.2, WS-I BP R1126), 400 for SOAP 1.2's Sender.
+          assert.ok([400, 415, 500].includes(response.status), `${m.name}: ${response.status}`);
           assert.ok(faultSummary(response.body).code?.startsWith('ERR_'), m.name);
           continue;
         }
@@ -323,8 +324,8 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
     return response;
   }
 
-  it('malformed SOAP 1.1 → 400 soap:Client', async () => {
-    const r = await expectFault(Buffer.from(envelope11('<a><b></a>')), 'text/xml', 400, 'soap:Client', ErrorCodes.XML_MALFORMED);
+  it('malformed SOAP 1.1 → 500 soap:Client (SOAP 1.1 §6.2, WS-I BP R1126: every SOAP 1.1 fault goes with 500)', async () => {
+    const r = await expectFault(Buffer.from(envelope11('<a><b></a>')), 'text/xml', 500, 'soap:Client', ErrorCodes.XML_MALFORMED);
     assert.equal(r.headers['content-type'], 'text/xml; charset=utf-8');
   });
 
@@ -335,14 +336,14 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
     assert.ok(r.body.includes(Buffer.from(SOAP12)));
   });
 
-  it('an xop:Include naming no part → 400 ERR_XOP_MISSING_PART', async () => {
+  it('an xop:Include naming no part → 500 (SOAP 1.1) soap:Client ERR_XOP_MISSING_PART', async () => {
     const m = buildMessage('mtom', '1.1', [{ contentId: 'a@x', contentType: 'application/pdf', body: Buffer.alloc(1000, 3) }]);
     const broken = Buffer.from(m.body.toString('latin1').replace('Content-ID: <a@x>', 'Content-ID: <other@x>'), 'latin1');
-    await expectFault(broken, m.contentType, 400, 'soap:Client', ErrorCodes.XOP_MISSING_PART);
+    await expectFault(broken, m.contentType, 500, 'soap:Client', ErrorCodes.XOP_MISSING_PART);
   });
 
-  it('an Envelope in an unknown namespace → 400 VersionMismatch', async () => {
-    await expectFault(Buffer.from('<s:Envelope xmlns:s="urn:not-soap"><s:Body/></s:Envelope>'), 'text/xml', 400,
+  it('an Envelope in an unknown namespace → 500 VersionMismatch (answered in SOAP 1.1)', async () => {
+    await expectFault(Buffer.from('<s:Envelope xmlns:s="urn:not-soap"><s:Body/></s:Envelope>'), 'text/xml', 500,
       'soap:VersionMismatch', ErrorCodes.SOAP_NOT_ENVELOPE);
   });
 
@@ -358,10 +359,10 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
       { headers: { 'content-length': String(2 * 1024 * 1024) } });
   });
 
-  it('a JSON body → 415; no Content-Type → 415; multipart without a boundary → 400', async () => {
+  it('a JSON body → 415; no Content-Type → 415; multipart without a boundary → 500 soap:Client (SOAP 1.1)', async () => {
     await expectFault(Buffer.from('{"a":1}'), 'application/json', 415, 'soap:Client', ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE);
     await expectFault(Buffer.from(envelope11('')), null, 415, 'soap:Client', ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE);
-    await expectFault(Buffer.from('--x\r\n\r\n--x--'), 'multipart/related', 400, 'soap:Client', ErrorCodes.MIME_NO_BOUNDARY);
+    await expectFault(Buffer.from('--x\r\n\r\n--x--'), 'multipart/related', 500, 'soap:Client', ErrorCodes.MIME_NO_BOUNDARY);
   });
 
   it('a GET → 405 with Allow: POST', async () => {

@@ -42,7 +42,7 @@ import type { SoapVersion } from '../xop/names.js';
 import { SoapScanner } from '../xop/scanner.js';
 import { receive, type ReceivedMessage, type ReceiveLimits } from './receive.js';
 import {
-  ROOT_ID_HEADER, announcedSoapVersion, faultReply, receivedReply, soapContentType, statusOf, type SoapReply,
+  ROOT_ID_HEADER, announcedSoapVersion, faultReply, receivedReply, soapContentType, type SoapReply,
 } from './reply.js';
 import { guardSource } from './source.js';
 
@@ -287,9 +287,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
 /** Answers with a fault, lingering over the rest of the body when there is one. */
 async function fail(req: IncomingMessage, res: ServerResponse, error: unknown, requestVersion: SoapVersion,
   settings: Settings, noBody: boolean): Promise<void> {
-  const status = statusOf(error);
+  const detailsVersion = isXopError(error) ? error.details['soapVersion'] : undefined;
+  const version = detailsVersion === '1.1' || detailsVersion === '1.2' ? detailsVersion : requestVersion;
+  const reply = faultReply(error, version);
   try {
-    settings.options.onError?.(error, { req, status });
+    settings.options.onError?.(error, { req, status: reply.status });
   } catch {
     // A logging hook must not change the answer.
   }
@@ -297,9 +299,6 @@ async function fail(req: IncomingMessage, res: ServerResponse, error: unknown, r
     res.destroy();
     return;
   }
-  const detailsVersion = isXopError(error) ? error.details['soapVersion'] : undefined;
-  const version = detailsVersion === '1.1' || detailsVersion === '1.2' ? detailsVersion : requestVersion;
-  const reply = faultReply(error, version);
   const bodyLeft = !req.complete;
   if (!bodyLeft) {
     res.writeHead(reply.status, reply.headers);

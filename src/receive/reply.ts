@@ -16,6 +16,15 @@
  * | method other than POST                            | 405  | Client          | Sender          |
  * | sink failure, handler failure, anything else      | 500  | Server          | Receiver        |
  *
+ * Except that a SOAP 1.1 fault for a malformed message (the 400 rows) goes
+ * with 500: SOAP 1.1 §6.2 and WS-I Basic Profile R1126 require 500 for every
+ * SOAP 1.1 fault, and SOAP 1.1 clients (Metro/JAX-WS, checked live in
+ * test/interop-java.test.ts) read a fault only from a 500 answer; with 400
+ * they report a transport error and the fault is lost. The HTTP-level
+ * refusals (413, 415, 408, 405) keep their status in both versions (WS-I BP
+ * R1113–R1125: 4xx for a problem with the HTTP request itself). SOAP 1.2's
+ * HTTP binding (part 2 §7.5.2.2) maps Sender faults to 400, as in the table.
+ *
  * A 5xx fault says only what failed (the error code), not why: the cause of a
  * sink failure may name server paths. The full error goes to `onError`.
  *
@@ -81,8 +90,18 @@ export function announcedSoapVersion(contentType: string | undefined): SoapVersi
   }
 }
 
-/** The HTTP status an error answers with; see the module table. */
-export function statusOf(error: unknown): number {
+/**
+ * The HTTP status an error answers with; see the module table. With
+ * `version` '1.1', a malformed-message fault's 400 becomes 500 (SOAP 1.1
+ * §6.2, WS-I BP R1126).
+ */
+export function statusOf(error: unknown, version?: SoapVersion): number {
+  const status = statusOfError(error);
+  return version === '1.1' && status === 400 ? 500 : status;
+}
+
+/** The status by the error alone (the SOAP 1.2 mapping). */
+function statusOfError(error: unknown): number {
   if (!isXopError(error)) return 500;
   const code = error.code;
   if (code === ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE) return 415;
@@ -98,7 +117,8 @@ export function statusOf(error: unknown): number {
 
 /** A SOAP Fault for `error`, in `version`. */
 export function faultReply(error: unknown, version: SoapVersion): SoapReply {
-  const status = statusOf(error);
+  // Who is at fault is decided by the error; the HTTP status also by the SOAP version.
+  const status = statusOfError(error);
   const xop = isXopError(error) ? error : null;
   const code = xop?.code ?? 'ERR_INTERNAL';
   const versionMismatch = xop?.details['faultCode'] === 'VersionMismatch';
@@ -127,7 +147,7 @@ export function faultReply(error: unknown, version: SoapVersion): SoapReply {
     'Content-Length': String(body.length),
   };
   if (status === 405) headers['Allow'] = 'POST';
-  return { status, headers, body };
+  return { status: statusOf(error, version), headers, body };
 }
 
 function attachmentElement(doc: AttachmentDocument): string {
