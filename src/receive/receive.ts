@@ -80,6 +80,17 @@ export interface ReceiveOptions {
   allowMissingCloseDelimiter?: boolean;
   /** The root document id to use instead of a fresh `crypto.randomUUID()` (1-128 of `[A-Za-z0-9_-]`). */
   rootId?: string;
+  /**
+   * The message's own base URI (RFC 2557 §5 (b): the Content-Location or
+   * Content-Base of the multipart entity, which travels outside it). An
+   * `href` that is not a `cid:` URL names the part whose Content-Location
+   * resolves to the same URI (SwA Note 2000 §3); hrefs resolve against the
+   * root part's Content-Base / Content-Location, else this, else
+   * `thismessage:/`, and parts' relative Content-Location values against
+   * this. Default: the HTTP request's `Content-Base` or `Content-Location`
+   * header when the source is one. Nothing is ever fetched.
+   */
+  baseUri?: string;
 }
 
 /** The dynamic document properties of a root document. */
@@ -139,8 +150,13 @@ export interface ReceivedMessage {
 
 /** The Content-Type header of an HTTP request given as the source, if it is one. */
 function headerContentType(source: unknown): string | undefined {
+  return requestHeader(source, 'content-type');
+}
+
+/** A header of an HTTP request given as the source (lower-case name), if it is one and has it. */
+function requestHeader(source: unknown, name: string): string | undefined {
   const headers = (source as { headers?: Record<string, unknown> } | null)?.headers;
-  const value = headers === undefined || headers === null ? undefined : headers['content-type'];
+  const value = headers === undefined || headers === null ? undefined : headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -190,7 +206,11 @@ export async function receive(source: ByteSource, options: ReceiveOptions): Prom
   }
   const rootId = options.rootId === undefined ? randomUUID() : checkRootId(options.rootId);
   if (options.signal?.aborted === true) throw abortReason(options.signal);
-  return new Reception(source, contentType, rootId, options).run();
+  if (options.baseUri !== undefined && typeof options.baseUri !== 'string') {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, 'receive() options.baseUri must be a string');
+  }
+  const baseUri = options.baseUri ?? requestHeader(source, 'content-base') ?? requestHeader(source, 'content-location') ?? null;
+  return new Reception(source, contentType, rootId, options, baseUri).run();
 }
 
 /** A speculative scan of the first part, for the start-not-found fallback. */
@@ -205,6 +225,15 @@ interface Speculation {
   part: PartIdentity;
 }
 
+/** A part's identity: its Content-ID, and the Content-Location (with the Content-Base that resolves it) `href`s match. */
+function identityOf(part: MultipartPart, mayBeRoot: boolean): PartIdentity {
+  const contentLocation = part.contentLocation;
+  // Content-Base is the base of the part's own Content-Location, and of a root's hrefs (RFC 2110 §4):
+  // an attachment without a Content-Location does not need it looked up.
+  const contentBase = contentLocation === null && !mayBeRoot ? null : part.headers.get('content-base');
+  return { index: part.index, contentId: part.contentId, contentLocation, contentBase };
+}
+
 /** One message being received. */
 class Reception {
   readonly #cache: DocumentCache;
@@ -212,6 +241,8 @@ class Reception {
   readonly #rootId: string;
   readonly #parsed: ParsedMultipart;
   readonly #strict: boolean;
+  /** The message's base URI (options.baseUri or the request's header), or null. */
+  readonly #baseUri: string | null;
   readonly #warnings: string[] = [];
 
   /** Writer of every attachment but a first part that `start` does not name. */
@@ -237,8 +268,9 @@ class Reception {
   readonly #storedProvisionally = new Set<number>();
   #failure: XopError | null = null;
 
-  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions) {
+  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions, baseUri: string | null) {
     this.#cache = options.cache;
+    this.#baseUri = baseUri;
     this.#options = options;
     this.#rootId = rootId;
     this.#strict = options.strict === true;
@@ -334,19 +366,23 @@ class Reception {
       // References handed out from the first part's scan were wrong for the parts stored since.
       for (const seen of this.#seen) if (seen.index !== 0) this.#storedProvisionally.add(seen.index);
     }
-    this.#useRoot(scan, part.index, part.contentId, false);
+    this.#useRoot(scan, identityOf(part, true), false);
     // A first part held back for the fallback is an ordinary attachment after all.
     this.#speculation = null;
   }
 
   /** Makes `scan` the source of references; registers the parts seen so far (but the root) with its resolver. */
-  #useRoot(scan: SoapScanResult, index: number, contentId: string | null, provisional: boolean): void {
+  #useRoot(scan: SoapScanResult, root: PartIdentity, provisional: boolean): void {
+    const index = root.index;
     if (!provisional) {
       this.#scan = scan;
-      this.#contentIds.set(index, contentId ?? index);
+      this.#contentIds.set(index, root.contentId ?? index);
     }
     this.#provisional = provisional;
-    const resolver = this.#resolver = new XopResolver(scan, { rootIndex: index });
+    const resolver = this.#resolver = new XopResolver(scan, {
+      rootIndex: index, messageBase: this.#baseUri,
+      root: { contentLocation: root.contentLocation ?? null, contentBase: root.contentBase ?? null },
+    });
     const references = this.#references = new ReferenceIndex(scan, resolver);
     for (const seen of this.#seen) if (seen.index !== index) references.claim(seen);
   }
@@ -355,7 +391,7 @@ class Reception {
   async #store(part: MultipartPart): Promise<void> {
     const contentId = this.#contentIdOf(part);
     this.#contentIds.set(part.index, contentId);
-    const identity = { index: part.index, contentId: part.contentId };
+    const identity = identityOf(part, part.index === 0);
     this.#seen.push(identity);
     let referencedBy: AttachmentReference[] = [];
     if (this.#references === null) this.#storedBeforeRoot.add(part.index);
@@ -387,7 +423,7 @@ class Reception {
       try {
         speculation.result = speculation.scanner.end();
         // Until a root turns up, the parts that follow are matched against this envelope's references.
-        this.#useRoot(speculation.result, 0, part.contentId, true);
+        this.#useRoot(speculation.result, identity, true);
       } catch (error) {
         speculation.error = error;
       }

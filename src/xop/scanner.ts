@@ -36,7 +36,7 @@
 
 import { SaxesParser, type SaxesAttributeNSIncomplete, type SaxesTagNS } from 'saxes';
 import { ErrorCodes, xopError, type XopError } from '../errors.js';
-import { contentIdFromCidUrl } from './cid.js';
+import { contentIdFromCidUrl, isLocationReference, resolveLocation } from './cid.js';
 import { XmlByteDecoder } from './decoder.js';
 import { resolveXmlLimits, type XmlLimits } from './limits.js';
 import { describeRootMediaType, type ContentTypeInput, type RootMediaType } from './media-type.js';
@@ -106,13 +106,23 @@ export interface XopInclude {
   readonly contentEnd: number;
 }
 
-/** A reference to an attachment outside XOP: a swaRef (WS-I AP 1.0 §4.4) or an `href` attribute (SwA §2, Axis 1 style). */
+/**
+ * A reference to an attachment outside XOP: a swaRef (WS-I AP 1.0 §4.4) or an
+ * `href` attribute (SwA Note 2000 §3, Axis 1 / SAAJ style) naming a part by
+ * Content-ID or by Content-Location.
+ */
 export interface SwaReference {
-  /** `text`: the element's whole text is a `cid:` URL (swaRef); `href`: an unqualified `href="cid:..."` attribute. */
-  readonly kind: 'text' | 'href';
+  /**
+   * `text`: the element's whole text is a `cid:` URL (swaRef); `href`: an
+   * unqualified `href="cid:..."` attribute; `location`: an unqualified `href`
+   * holding any other URI reference (absolute or relative, not `#fragment`),
+   * which names the part whose Content-Location resolves to the same URI
+   * (RFC 2557 §4-5; matched by `XopResolver`, which knows the MIME headers).
+   */
+  readonly kind: 'text' | 'href' | 'location';
   /** The URL as written (trimmed). */
   readonly href: string;
-  /** The Content-ID it names, percent-decoded, without angle brackets. */
+  /** The Content-ID it names, percent-decoded, without angle brackets; '' for a `location` reference. */
   readonly cid: string;
   /** The element, `{namespace}localName`. */
   readonly element: string;
@@ -149,7 +159,7 @@ export interface SoapScanResult {
   readonly headerBlocks: readonly string[];
   /** Every `xop:Include`, in document order. */
   readonly includes: readonly XopInclude[];
-  /** Every swaRef and `href="cid:..."` reference, in document order. */
+  /** Every swaRef and `href` reference (by Content-ID or by Content-Location), in document order. */
   readonly swaRefs: readonly SwaReference[];
   /** Leniencies applied (media type vs envelope mismatch, several Body children, ...). */
   readonly warnings: readonly string[];
@@ -808,6 +818,19 @@ export class SoapScanner {
 
   #hrefReference(tag: SaxesTagNS, value: string): void {
     const trimmed = value.trim();
+    if (isLocationReference(trimmed)) {
+      // SwA Note §3: an href may name a part by its Content-Location. Its base is only known to
+      // whoever has the MIME headers (XopResolver); here it only has to be a URI reference at all.
+      if (resolveLocation(trimmed) === null) {
+        this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed.slice(0, 200))}, which is not a URI reference; ignored`);
+        return;
+      }
+      this.#swaRefs.push({
+        kind: 'location', href: trimmed, cid: '', element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
+      });
+      return;
+    }
+    // Empty, a same-document `#id` (SOAP 1.1 encoding's multiRefs) or a bare "cid:".
     if (trimmed.length <= 4 || trimmed.slice(0, 4).toLowerCase() !== 'cid:') return;
     let cid: string;
     try {
