@@ -258,8 +258,10 @@ class Reception {
   #provisional = false;
   /** Every attachment part seen so far (registered with a resolver made later). */
   readonly #seen: PartIdentity[] = [];
-  /** Content key → index of the first part that carried it (a duplicate Content-ID names that part). */
+  /** Content key → index of the first part that carried it (a duplicate Content-ID names that part), the root's included. */
   readonly #keys = new Map<string, number>();
+  /** Index of the root part once it began (when `start` named it or there is no `start`), else null. */
+  #rootIndex: number | null = null;
   /** Part index → wss_attachment_content_id. */
   readonly #contentIds = new Map<number, string | number>();
   /** Parts stored before the root's references were known. */
@@ -359,6 +361,14 @@ class Reception {
 
   /** §1: the root part, SAX-scanned view by view as it streams. */
   async #scanRoot(part: MultipartPart): Promise<void> {
+    // RFC 2387 §3.2 / RFC 2045 §7: a Content-ID names one body part; an attachment that repeats the root's
+    // would make a reference to it ambiguous, so it counts as a duplicate like any other.
+    this.#rootIndex = part.index;
+    const id = part.contentId;
+    if (id !== null && id !== '' && id.length <= MAX_CONTENT_ID_LENGTH) {
+      const key = contentKey(id);
+      if (!this.#keys.has(key)) this.#keys.set(key, part.index);
+    }
     const scanner = this.#scannerFor(part);
     for await (const view of part.body) scanner.write(view);
     const scan = scanner.end();
@@ -442,11 +452,13 @@ class Reception {
     const key = contentKey(id);
     const earlier = this.#keys.get(key);
     if (earlier !== undefined) {
+      const which = earlier === this.#rootIndex ? ` (the root part)` : '';
       if (this.#strict) {
-        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of part ${earlier}`,
+        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of part ${earlier}${which}`,
           { part: part.index, status: 400 });
       }
-      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of part ${earlier}; it is stored under its index ${part.index}`);
+      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of part ${earlier}${which}; ` +
+        `it is stored under its index ${part.index}`);
       return part.index;
     }
     this.#keys.set(key, part.index);
