@@ -69,8 +69,8 @@ export interface ReceiveOptions {
    * Refuse what the default tolerates (each tolerance is recorded in
    * `warnings`): a SOAP version that disagrees with the media type
    * (`ERR_SOAP_VERSION_MISMATCH`), a `start` parameter naming no part
-   * (`ERR_MIME_START_NOT_FOUND`), two parts with one Content-ID
-   * (`ERR_CACHE_BAD_KEY`), Envelope children out of order: a second Header,
+   * (`ERR_MIME_START_NOT_FOUND`), two parts with one Content-ID, the
+   * root part's included (`ERR_CACHE_BAD_KEY`), Envelope children out of order: a second Header,
    * another element before the Body, a Header after the Body, a second Body,
    * an unqualified element after a SOAP 1.1 Body or any element after a SOAP
    * 1.2 Body (`ERR_SOAP_NOT_ENVELOPE`). Default false.

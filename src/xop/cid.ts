@@ -21,9 +21,11 @@
  *   (`<cid:a@x>`): so a header value is also compared in its percent-decoded
  *   and scheme-less forms ({@link contentIdMatchKeys}), exact matches first.
  *
- * Any other scheme is refused and never dereferenced (the CXF CVE-2022-46364
- * class: an `xop:Include href="http://..."` or `file:` made the server fetch
- * it).
+ * An `xop:Include` with any other scheme is refused, and no URL is ever
+ * dereferenced (the CXF CVE-2022-46364 class: an `xop:Include
+ * href="http://..."` or `file:` made the server fetch it). A SwA `href` that
+ * is not a `cid:` URL may name a part by its Content-Location instead
+ * ({@link resolveLocation}): compared as a string, never fetched.
  *
  * @module
  */
