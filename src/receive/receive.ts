@@ -73,7 +73,8 @@ export interface ReceiveOptions {
    * root part's included (`ERR_CACHE_BAD_KEY`), Envelope children out of order: a second Header,
    * another element before the Body, a Header after the Body, a second Body,
    * an unqualified element after a SOAP 1.1 Body or any element after a SOAP
-   * 1.2 Body (`ERR_SOAP_NOT_ENVELOPE`). Default false.
+   * 1.2 Body, text other than whitespace between the children of the Envelope
+   * or the Header (`ERR_SOAP_NOT_ENVELOPE`). Default false.
    */
   strict?: boolean;
   /** Accept a message whose close delimiter is missing (CXF-compatible). Default false. */

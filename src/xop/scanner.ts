@@ -27,7 +27,9 @@
  *   Header, any other element before the Body, a Header after the Body, a
  *   second Body, an unqualified element after a SOAP 1.1 Body and any element
  *   after a SOAP 1.2 Body are a warning by default, `ERR_SOAP_NOT_ENVELOPE`
- *   when `strict`;
+ *   when `strict`; so is text other than whitespace directly inside the
+ *   Envelope or the Header (SOAP 1.2 part 1 §5.1-5.2; element-only content in
+ *   SOAP 1.1's schema), at its first character;
  * - `xop:Include` (XOP 1.0 §2.1): exactly one `href`, a `cid:` URL, no
  *   children, and the only child of its parent (whitespace aside).
  *
@@ -62,7 +64,9 @@ export interface SoapScannerOptions {
    * Likewise for an Envelope whose children are out of order (a second Header,
    * another element before the Body, a Header after the Body, a second Body, an
    * unqualified element after a SOAP 1.1 Body, any element after a SOAP 1.2
-   * Body): a warning by default, `ERR_SOAP_NOT_ENVELOPE` when true.
+   * Body), and for text other than whitespace between the children of the
+   * Envelope or of the Header: a warning by default, `ERR_SOAP_NOT_ENVELOPE`
+   * when true.
    */
   strict?: boolean;
   /**
@@ -319,6 +323,12 @@ export class SoapScanner {
   #rootEnd = -1;
   #envelopeScope: Record<string, string> = {};
   #headerDepth = 0;
+  /**
+   * Byte offset where the character content of the Envelope (or, inside it, of the Header) now being
+   * read begins: just after the last tag, or at the '<' of the comment or PI that ended the previous
+   * text. -1 before the Envelope. Where stray text is reported from (SOAP allows only whitespace there).
+   */
+  #envelopeTextFrom = -1;
   /** A Header child of the Envelope has been seen before the Body (a second one is out of order). */
   #headerSeen = false;
   #bodyDepth = 0;
@@ -428,6 +438,19 @@ export class SoapScanner {
     if (this.#probeOn && TEXT_STATE !== undefined) {
       const internals = parser as unknown as SaxesInternals;
       if (internals.state === TEXT_STATE && internals.text.length > TEXT_PROBE_LIMIT) {
+        if (this.#inEnvelopeText()) {
+          // Long whitespace between Envelope or Header children: forget it, keep looking for what follows
+          // (so the text reported, and its snippet, do not depend on where the chunks end).
+          const text = internals.text;
+          let i = 0;
+          while (i < text.length && isXmlWhitespace(text.charAt(i))) i++;
+          if (text.length - i <= TEXT_PROBE_LIMIT) {
+            internals.text = text.slice(i);
+            return;
+          }
+          // Long stray text, reported now (its end is not known yet): from where it began, as for short text.
+          this.#strayText(text.slice(i), this.#firstCharacterByte(this.#envelopeTextFrom, map.byteAt(parser.position)));
+        }
         // Long text (inline base64): stop collecting it; it is neither a swaRef nor a QName.
         internals.text = '';
         parser.off('text');
@@ -566,8 +589,77 @@ export class SoapScanner {
       if (frame.text === 0) frame.text = 1;
       return;
     }
+    if (depth <= 2 && this.#inEnvelopeText()) {
+      // saxes reports text at the '<' that ends it: that '<' begins the markup the next text follows.
+      const end = this.#map!.ltByteBefore(this.#parser.position);
+      const offset = this.#firstCharacterByte(this.#envelopeTextFrom, end);
+      this.#envelopeTextFrom = end;
+      this.#strayText(text, offset);
+    }
     this.#textSeen(frame, false, text.length > TEXT_PROBE_LIMIT ? null : text);
   };
+
+  /** True while the character content being read is the Envelope's own or the Header's own (between their children). */
+  #inEnvelopeText(): boolean {
+    const depth = this.#depth;
+    return this.#soap && (depth === 1 || (depth === 2 && this.#headerDepth === 2));
+  }
+
+  /**
+   * Text other than whitespace directly inside the Envelope or the Header.
+   * SOAP 1.2 part 1 §5.1 and §5.2 allow only whitespace character
+   * information items there, and SOAP 1.1's schema gives both element-only
+   * content: a warning (`... (at byte N)`, N its first character) by
+   * default, `ERR_SOAP_NOT_ENVELOPE` when `strict`. Text inside Header
+   * blocks and inside the Body is payload and never looked at here.
+   */
+  #strayText(text: string, offset: number): void {
+    const problem = `the ${this.#depth === 1 ? 'Envelope' : 'Header'} has text ${JSON.stringify(text.trim().slice(0, 40))} ` +
+      'between its child elements';
+    if (this.#options.strict === true) {
+      throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE,
+        `the root part is not a valid SOAP envelope: ${problem} (SOAP 1.2 part 1 §5.1-5.2, SOAP 1.1 §4: ` +
+        'only whitespace may stand between the children of Envelope and Header)',
+        this.#details({ offset }));
+    }
+    this.#warnings.push(`${problem}; it is ignored (at byte ${offset})`);
+  }
+
+  /**
+   * Byte offset of the first character other than whitespace in the envelope
+   * bytes `[start, end)`, comments and PIs skipped (saxes reports no event
+   * for them, so `start` may lie before one): where stray text begins,
+   * whatever the chunking. `start` when the bytes were not retained
+   * (`retainEnvelope: false`), `end` when nothing is found.
+   */
+  #firstCharacterByte(start: number, end: number): number {
+    const views = start < 0 || this.#chunks === null ? null : this.#chunks.slice(start, end);
+    if (views === null) return start < 0 ? end : start;
+    const bytes = toBuffer(views.length === 1 ? views[0]! : Buffer.concat(views));
+    let cdata = false;
+    for (let i = 0; i < bytes.length;) {
+      const c = bytes[i]!;
+      if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) {
+        i++;
+      } else if (cdata) {
+        // CDATA content is character data too: only its end delimiter is skipped.
+        if (c !== 0x5d || bytes[i + 1] !== 0x5d || bytes[i + 2] !== 0x3e) return start + i;
+        cdata = false;
+        i += 3;
+      } else if (c !== 0x3c) {
+        return start + i;
+      } else if (bytes[i + 1] === 0x21 && bytes[i + 2] === 0x5b) {
+        cdata = true;
+        i += 9; // <![CDATA[
+      } else {
+        const close = bytes[i + 1] === 0x21 ? '-->' : '?>';
+        const at = bytes.indexOf(close, i + 2);
+        if (at < 0) break;
+        i = at + close.length;
+      }
+    }
+    return end;
+  }
 
   /** Records character content of `frame`; `text` is the (short) text, null when not looked at. */
   #textSeen(frame: Frame, whitespace: boolean, text: string | null): void {
@@ -678,6 +770,8 @@ export class SoapScanner {
         // Before the Body, or after it: structure rules differ (the Body is never open at depth 2).
         if (this.#bodyClosed) this.#afterBody(tag, map, position);
         else this.#envelopeChild(tag, map, position);
+        // The Header's own text begins (only whitespace may follow, up to its blocks).
+        if (this.#headerDepth === 2) this.#envelopeTextFrom = map.byteAt(position);
       } else if (depth === 3 && this.#headerDepth === 2) {
         this.#headerBlocks.push(clarkName(tag.uri, tag.local));
       }
@@ -701,6 +795,7 @@ export class SoapScanner {
     }
     this.#soap = true;
     this.#version = version;
+    this.#envelopeTextFrom = map.byteAt(position);
     this.#envelopeNs = tag.uri;
     this.#envelopeScope = { ...tag.ns };
     const media = this.#media;
@@ -903,6 +998,8 @@ export class SoapScanner {
     const position = this.#parser.position;
     const map = this.#map!;
     if (this.#soap) {
+      // After an Envelope child or a Header block, the Envelope's (the Header's) own text resumes.
+      if (depth === 2 || (depth === 3 && this.#headerDepth === 2)) this.#envelopeTextFrom = map.byteAt(position);
       if (depth === this.#bodyDepth + 1 && this.#bodyDepth > 0 && !this.#bodyClosed && this.#bodyElements.length === 1 &&
           this.#firstChildEnd < 0) {
         this.#firstChildEnd = map.byteAt(position);
