@@ -74,7 +74,8 @@ describe('locationBase and isLocationReference', () => {
 describe('SoapScanner: hrefs that are not cid: URLs are location references', () => {
   const xml = `<s:Envelope xmlns:s="${S11}"><s:Body><m:c xmlns:m="urn:m">` +
     '<m:a href="http://claiming-it.com/claim061400a.tiff"/><m:b href="cid:b@x"/><m:e href="#id0"/><m:d href=" rel/d.txt "/>' +
-    '<m:g href="http://[bad"/><m:x xlink:href="http://x/y" xmlns:xlink="http://www.w3.org/1999/xlink"/></m:c></s:Body></s:Envelope>';
+    '<m:g href="http://[bad"/><m:x xlink:href="http://x/y" xmlns:xlink="http://www.w3.org/1999/xlink"/>' +
+    '<m:h href="cid:%zz"/><m:i href="cid:"/><m:j href=""/></m:c></s:Body></s:Envelope>';
   for (const chunking of CHUNKINGS) {
     it(`records them in document order next to cid: hrefs (${chunking.name})`, () => {
       const scanner = new SoapScanner({ contentType: 'text/xml' });
@@ -85,8 +86,12 @@ describe('SoapScanner: hrefs that are not cid: URLs are location references', ()
         ['href', 'cid:b@x', 'b@x', 'm:b', '/s:Envelope/s:Body/m:c/m:b'],
         ['location', 'rel/d.txt', '', 'm:d', '/s:Envelope/s:Body/m:c/m:d'],
       ]);
-      // "#id0" is a same-document reference and xlink:href is not SwA's href: neither is noted.
-      assert.deepEqual(result.warnings, ['m:g has href "http://[bad", which is not a URI reference; ignored']);
+      // "#id0" and "" are same-document references, xlink:href is not SwA's href, a bare "cid:" names nothing:
+      // none is noted. A broken URI or cid: URL is a warning, not a location reference.
+      assert.deepEqual(result.warnings, [
+        'm:g has href "http://[bad", which is not a URI reference; ignored',
+        'm:h has href "cid:%zz", which is not a valid cid: URL; ignored',
+      ]);
     });
   }
 });

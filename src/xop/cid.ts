@@ -206,9 +206,7 @@ export function resolveLocation(reference: string, base: string = THIS_MESSAGE_B
   url.hash = '';
   // WHATWG lower-cases the host of http:, https:, file: ... only; RFC 3986 §3.2.2 makes every host case-insensitive.
   if (url.host !== '' && url.host !== url.host.toLowerCase()) url.host = url.host.toLowerCase();
-  let href = url.href;
-  // `href="x#"` keeps an empty fragment marker after hash = ''.
-  if (href.endsWith('#')) href = href.slice(0, -1);
+  const href = url.href;
   return href.includes('%') ? href.replace(/%([0-9A-Fa-f]{2})/g, normalizeEscape) : href;
 }
 
