@@ -43,12 +43,12 @@ const JPEG = bytes(2000, 611, '\u00ff\u00d8\u00ff\u00e0');
 const TEXT = Buffer.from(`claim 061400a, page 1${CRLF}--MIME_boundary is not a delimiter here${CRLF}`);
 
 /** The Note's envelope: XML declaration with single quotes, the claim in the Body, one reference per line. */
-function envelope(refs) {
+function envelope(refs, extra) {
   return `<?xml version='1.0' ?>${CRLF}<SOAP-ENV:Envelope${CRLF}xmlns:SOAP-ENV="${S11}">${CRLF}<SOAP-ENV:Body>${CRLF}` +
-    claim(refs) + `${CRLF}</SOAP-ENV:Body>${CRLF}</SOAP-ENV:Envelope>`;
+    claim(refs, extra) + `${CRLF}</SOAP-ENV:Body>${CRLF}</SOAP-ENV:Envelope>`;
 }
-function claim(refs) {
-  return `<claim:insurance_claim_auto id="insurance_claim_document_id"${CRLF}xmlns:claim="${CLAIM}">${CRLF}` +
+function claim(refs, extra = '') {
+  return `<claim:insurance_claim_auto id="insurance_claim_document_id"${extra}${CRLF}xmlns:claim="${CLAIM}">${CRLF}` +
     refs.map((r) => r + CRLF).join('') + `<!-- ... more claim details go here... -->${CRLF}</claim:insurance_claim_auto>`;
 }
 
@@ -75,10 +75,10 @@ function doc(body, index, contentId, contentType, contentLocation, referencedBy,
 }
 
 const cases = [];
-function add(name, description, { rootHead = ROOT_HEAD, parts, refs, attachments, warnings = [], options = {}, contentType = CONTENT_TYPE }) {
-  const message = multipart([{ head: rootHead, body: Buffer.from(envelope(refs), 'utf8') }, ...parts]);
+function add(name, description, { rootHead = ROOT_HEAD, parts, refs, attachments, warnings = [], options = {}, contentType = CONTENT_TYPE, claimAttributes = '' }) {
+  const message = multipart([{ head: rootHead, body: Buffer.from(envelope(refs, claimAttributes), 'utf8') }, ...parts]);
   // The Body's child as sent: it declares the only prefix it uses, so nothing is re-declared.
-  const rootXml = claim(refs);
+  const rootXml = claim(refs, claimAttributes);
   cases.push({ name, message, expected: {
     generatedBy: GENERATED_BY, description, contentType, options,
     result: { soap: SOAP, rootXml, attachments, xopIncludes: [], warnings },
@@ -169,6 +169,27 @@ add('swa-content-location', 'SwA Note 2000 §3 example: theSignedForm href="http
     parts,
     options: { baseUri: 'http://claiming-it.com/claims/' },
     attachments: [doc(TIFF, 1, 1, 'image/tiff', 'claim061400a.tiff', ['theSignedForm'])],
+  });
+}
+
+// 6. xml:base (XML Base §4.2; the SwA Note resolves hrefs with it too) in scope at the href, nested, over the root's
+//    Content-Location.
+{
+  const parts = [
+    { head: ['Content-Type: image/tiff', 'Content-Transfer-Encoding: binary', 'Content-Location: http://claiming-it.com/forms/claim061400a.tiff'], body: TIFF },
+    { head: ['Content-Type: image/jpeg', 'Content-Transfer-Encoding: binary', 'Content-Location: http://claiming-it.com/forms/photos/crash.jpeg'], body: JPEG },
+  ];
+  add('swa-content-location-xml-base', 'xml:base="/forms/" on the claim (resolved against the root\'s Content-Location) ' +
+    'and a nested xml:base="photos/" are the base of the hrefs inside them', {
+    claimAttributes: ' xml:base="/forms/"',
+    refs: ['<theSignedForm href="claim061400a.tiff"/>', '<photos xml:base="photos/"><theCrashPhoto href="crash.jpeg"/></photos>'],
+    rootHead: [...ROOT_HEAD, 'Content-Location: http://claiming-it.com/claims/claim061400a.xml'],
+    parts,
+    attachments: [
+      doc(TIFF, 1, 1, 'image/tiff', 'http://claiming-it.com/forms/claim061400a.tiff', ['theSignedForm']),
+      { ...doc(JPEG, 2, 2, 'image/jpeg', 'http://claiming-it.com/forms/photos/crash.jpeg', []),
+        referencedBy: [{ element: 'theCrashPhoto', path: PATH + 'photos/theCrashPhoto', kind: 'swaRef' }] },
+    ],
   });
 }
 

@@ -33,10 +33,10 @@ function locationCases(): LocationCase[] {
 
 describe('receive: hrefs naming attachments by Content-Location (corpus/swa-content-location*)', () => {
   const cases = locationCases();
-  it('has the Note example and the relative, Content-Base, no-base and message-base cases', () => {
+  it('has the Note example and the relative, Content-Base, no-base, message-base and xml:base cases', () => {
     assert.deepEqual(cases.map((c) => c.name), [
       'swa-content-location', 'swa-content-location-content-base', 'swa-content-location-message-base',
-      'swa-content-location-no-base', 'swa-content-location-relative',
+      'swa-content-location-no-base', 'swa-content-location-relative', 'swa-content-location-xml-base',
     ]);
     const note = cases[0]!.message.toString('latin1');
     assert.ok(note.includes('<theSignedForm href="http://claiming-it.com/claim061400a.tiff"/>\r\n'), 'the Note\'s href, CRLF');

@@ -96,6 +96,34 @@ describe('SoapScanner: hrefs that are not cid: URLs are location references', ()
   }
 });
 
+describe('xml:base in scope at a location href (XML Base §4.2)', () => {
+  const xml = `<s:Envelope xmlns:s="${S11}"><s:Body><m:c xmlns:m="urn:m" xml:base="http://b.example/dir/">` +
+    '<m:a href="a.tiff"/><m:n xml:base="sub/"><m:b href="b.tiff" xml:base="own/"/><m:x href="cid:x@y"/></m:n><m:d href="d.tiff"/></m:c>' +
+    '<m:e xmlns:m="urn:m" href="e.tiff"/></s:Body></s:Envelope>';
+  for (const chunking of CHUNKINGS) {
+    it(`the scanner records the values in scope, outermost first, the element's own included (${chunking.name})`, () => {
+      const scanner = new SoapScanner({ contentType: 'text/xml' });
+      for (const chunk of chunking.split(Buffer.from(xml))) scanner.write(chunk);
+      assert.deepEqual(scanner.end().swaRefs.map((r) => [r.qname, r.xmlBase]), [
+        ['m:a', ['http://b.example/dir/']],
+        ['m:b', ['http://b.example/dir/', 'sub/', 'own/']],
+        ['m:x', undefined],
+        ['m:d', ['http://b.example/dir/']],
+        ['m:e', undefined],
+      ]);
+    });
+  }
+  it('the resolver resolves each value against the one outside it, the first against the root\'s base', () => {
+    const ref = (href: string, xmlBase: string[]): SwaReference => ({ ...location(href), xmlBase });
+    const resolver = new XopResolver({ includes: [], swaRefs: [] });
+    assert.equal(resolver.locationOf(location('x')), null, 'not a reference of its scan');
+    const refs = [ref('a.tiff', ['/forms/', 'photos/']), ref('b.tiff', ['http://[bad', 'x/']), ref('c.tiff', [])];
+    const r = new XopResolver({ includes: [], swaRefs: refs }, { root: { contentLocation: 'http://r.example/claims/m.xml' } });
+    assert.deepEqual(refs.map((x) => r.locationOf(x)),
+      ['http://r.example/forms/photos/a.tiff', 'http://r.example/claims/x/b.tiff', 'http://r.example/claims/c.tiff']);
+  });
+});
+
 describe('XopResolver: which part a location reference names', () => {
   it('an absolute href names the part with that Content-Location (not listed unreferenced)', () => {
     const r = resolve([location('http://claiming-it.com/claim061400a.tiff')], [

@@ -8,9 +8,9 @@
  *
  * An `href` that is not a `cid:` URL (a `location` {@link SwaReference})
  * names the part whose Content-Location is the same URI (SwA Note 2000 §3,
- * RFC 2557 §4-5): the href is resolved against the root part's base (its
- * Content-Base or Content-Location, else the message's, else
- * `thismessage:/`), each part's Content-Location against its own Content-Base
+ * RFC 2557 §4-5): the href is resolved against the `xml:base` in scope, if
+ * any, and the root part's base (its Content-Base or Content-Location, else
+ * the message's, else `thismessage:/`), each part's Content-Location against its own Content-Base
  * or the message's base, and the two compared after RFC 3986 §6.2.2
  * normalization ({@link resolveLocation}). The first part with a
  * Content-Location wins, as for Content-IDs. Nothing is fetched.
@@ -147,7 +147,11 @@ export class XopResolver {
     this.#messageBase = messageBase === null || messageBase === undefined ? THIS_MESSAGE_BASE : locationBase(messageBase, null);
     this.#rootBase = locationBase(options.root?.contentLocation, options.root?.contentBase, this.#messageBase);
     for (const reference of this.#swaRefs) {
-      if (reference.kind === 'location') this.#locations.set(reference, resolveLocation(reference.href, this.#rootBase));
+      if (reference.kind !== 'location') continue;
+      // XML Base §4.2: each xml:base in scope resolves against the one outside it (an unusable one is skipped).
+      let base = this.#rootBase;
+      for (const xmlBase of reference.xmlBase ?? []) base = resolveLocation(xmlBase, base) ?? base;
+      this.#locations.set(reference, resolveLocation(reference.href, base));
     }
   }
 

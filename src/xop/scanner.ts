@@ -134,6 +134,13 @@ export interface SwaReference {
   readonly qname: string;
   /** Its path, as in {@link XopInclude.path}. */
   readonly path: string;
+  /**
+   * For a `location` reference: the `xml:base` values in scope at the
+   * element (XML Base §4.2, which the SwA Note's resolution rules include),
+   * outermost first, each resolved against the one before and the first
+   * against the root part's base. Absent when none is in scope.
+   */
+  readonly xmlBase?: readonly string[];
 }
 
 /**
@@ -312,6 +319,10 @@ export class SoapScanner {
   readonly #maxAttributes: number;
   /** The unprefixed `href` attribute of the start tag being read (from the attribute events), or null. */
   #href: string | null = null;
+  /** Its `xml:base` attribute, or null. */
+  #xmlBaseAttribute: string | null = null;
+  /** The elements open with an `xml:base`: depth and the values in scope there, outermost first (rare: kept apart from the frames). */
+  readonly #xmlBases: Array<{ depth: number; chain: readonly string[] }> = [];
   #probeOn = true;
 
   // --- SOAP structure ------------------------------------------------------
@@ -548,6 +559,7 @@ export class SoapScanner {
     const name = attribute.name;
     // An unprefixed href: an xop:Include's, or an SwA reference (looked at when the start tag is complete).
     if (name === 'href') this.#href = attribute.value;
+    else if (name === 'xml:base') this.#xmlBaseAttribute = attribute.value;
     // Inside the Body: note the prefixes the payload uses, by name and in QName-like values (xsi:type="xsd:int").
     if (this.#inBody) {
       const prefix = attribute.prefix;
@@ -732,6 +744,12 @@ export class SoapScanner {
       frame.swaText = null;
     }
     this.#depth = depth;
+    const xmlBase = this.#xmlBaseAttribute;
+    if (xmlBase !== null) {
+      this.#xmlBaseAttribute = null;
+      const outer = this.#xmlBases.length === 0 ? [] : this.#xmlBases[this.#xmlBases.length - 1]!.chain;
+      this.#xmlBases.push({ depth, chain: [...outer, xmlBase] });
+    }
 
     if (depth <= 3) {
       this.#openStructure(tag, depth, position);
@@ -920,9 +938,11 @@ export class SoapScanner {
         this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed.slice(0, 200))}, which is not a URI reference; ignored`);
         return;
       }
-      this.#swaRefs.push({
-        kind: 'location', href: trimmed, cid: '', element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
-      });
+      const reference = {
+        kind: 'location' as const, href: trimmed, cid: '', element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
+      };
+      const bases = this.#xmlBases;
+      this.#swaRefs.push(bases.length === 0 ? reference : { ...reference, xmlBase: bases[bases.length - 1]!.chain });
       return;
     }
     // Empty, a same-document `#id` (SOAP 1.1 encoding's multiRefs) or a bare "cid:".
@@ -946,6 +966,7 @@ export class SoapScanner {
     }
     const depth = this.#depth;
     const frame = this.#frames[depth - 1]!;
+    if (this.#xmlBases.length > 0 && this.#xmlBases[this.#xmlBases.length - 1]!.depth === depth) this.#xmlBases.pop();
     if (frame.isInclude || frame.include !== null || frame.swaText !== null) this.#closeSpecial(tag, frame, depth);
     if (depth <= 3) this.#closeStructure(depth);
     this.#depth = depth - 1;
