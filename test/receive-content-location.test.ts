@@ -105,3 +105,28 @@ describe('the message base from the HTTP request given to receive() as its sourc
     });
   }
 });
+
+describe('Content-Location hrefs are compared, never fetched (SSRF)', () => {
+  it('http:, file: and relative hrefs pointing at a local server name a part or nothing; the server sees no request', async () => {
+    let hits = 0;
+    const server = await listen(async (_req, res) => { hits++; res.end('<secret/>'); });
+    try {
+      const B = 'ssrf';
+      const target = `${server.url}internal/secret.xml`;
+      const root = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:c xmlns:m="urn:m">' +
+        `<m:a href="${target}"/><m:b href="file:///etc/passwd"/><m:d href="secret.xml" xml:base="${server.url}internal/"/>` +
+        `<m:e href="${server.url}internal/other.xml"/></m:c></s:Body></s:Envelope>`;
+      const message = Buffer.from(`--${B}\r\nContent-Type: text/xml\r\nContent-ID: <root@x>\r\n\r\n${root}\r\n` +
+        `--${B}\r\nContent-Type: application/xml\r\nContent-Location: ${target}\r\n\r\n<mine/>\r\n--${B}--\r\n`);
+      const cache = new MemoryCache();
+      const received = await receive([message], { contentType: `multipart/related; type="text/xml"; start="<root@x>"; boundary=${B}`, cache });
+      assert.deepEqual(received.attachments[0]!.referencedBy.map((r) => r.element), ['{urn:m}a', '{urn:m}d'],
+        'the matching part\'s own bytes stand for the URL');
+      assert.equal(received.warnings.filter((w) => w.includes('which no part\'s Content-Location names')).length, 2,
+        JSON.stringify(received.warnings));
+      assert.equal(hits, 0, 'no request reached the server');
+    } finally {
+      await server.close();
+    }
+  });
+});

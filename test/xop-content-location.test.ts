@@ -188,6 +188,14 @@ describe('XopResolver: which part a location reference names', () => {
       ['m:f has href "http://x/missing.tiff" (http://x/missing.tiff), which no part\'s Content-Location names; ignored']);
     assert.deepEqual(resolve([location('http://x/missing.tiff')], [{ index: 0 }]).warnings, []);
   });
+  it('a payload full of unmatched links gives ten warnings and one counting the rest', () => {
+    const refs = Array.from({ length: 25 }, (_, i) => location(`http://example.org/page${i}.html`));
+    const r = resolve(refs, [{ index: 0 }, { index: 1, contentLocation: 'http://example.org/page3.html' }]);
+    assert.deepEqual(r.swaRefs.map((s) => s.part).filter((p) => p !== null), [1]);
+    assert.equal(r.warnings.length, 11);
+    assert.ok(r.warnings[9]!.includes('page10.html'), r.warnings[9]);
+    assert.equal(r.warnings[10], '14 more hrefs name no part\'s Content-Location; ignored');
+  });
   it('cid: references resolve as before, and a Content-Location never answers a cid: href', () => {
     const cid: SwaReference = { kind: 'href', href: 'cid:a.tiff', cid: 'a.tiff', element: '{urn:m}f', qname: 'm:f', path: '/m:f' };
     const r = resolve([cid, location('a.tiff', 'm:g')], [{ index: 0 }, { index: 1, contentLocation: 'a.tiff' }, { index: 2, contentId: '<a.tiff>' }]);

@@ -26,6 +26,9 @@ import { ErrorCodes, xopError } from '../errors.js';
 import { THIS_MESSAGE_BASE, contentIdMatchKeys, locationBase, resolveLocation } from './cid.js';
 import type { SwaReference, XopInclude } from './scanner.js';
 
+/** Unmatched Content-Location hrefs warned about one by one; the rest are counted in one more warning. */
+const MAX_LOCATION_WARNINGS = 10;
+
 /** The facts about a part the resolver needs. */
 export interface PartIdentity {
   /** Position of the part in the message. */
@@ -85,7 +88,8 @@ export interface XopResolution {
    * Human-readable notes: duplicates, unresolved swaRefs, case-insensitive
    * matches, `location` hrefs no part's Content-Location names (only when the
    * message has parts besides the root: otherwise no href can be an
-   * attachment reference, and a payload's links are no leniency).
+   * attachment reference, and a payload's links are no leniency; the first
+   * ten one by one, then one warning counting the rest).
    */
   readonly warnings: readonly string[];
 }
@@ -261,6 +265,7 @@ export class XopResolver {
     }
     const rootIndex = this.#options.rootIndex ?? 0;
     const swaRefs: ResolvedSwaRef[] = [];
+    let unmatched = 0;
     for (const reference of this.#swaRefs) {
       const part = this.partForReference(reference);
       if (part !== null) referenced.add(part);
@@ -270,12 +275,16 @@ export class XopResolver {
         continue;
       }
       const location = this.#locations.get(reference) ?? null;
-      if (part === null && this.#parts.some((index) => index !== rootIndex)) {
+      // A payload full of links (XHTML, Atom) next to an attachment would otherwise give one warning per link.
+      if (part === null && this.#parts.some((index) => index !== rootIndex) && ++unmatched <= MAX_LOCATION_WARNINGS) {
         warnings.push(location === null
           ? `${reference.qname} has href ${JSON.stringify(reference.href)}, which cannot be resolved against ${this.#rootBase}; ignored`
           : `${reference.qname} has href ${JSON.stringify(reference.href)} (${location}), which no part's Content-Location names; ignored`);
       }
       swaRefs.push(location === null ? { reference, part } : { reference, part, location });
+    }
+    if (unmatched > MAX_LOCATION_WARNINGS) {
+      warnings.push(`${unmatched - MAX_LOCATION_WARNINGS} more hrefs name no part's Content-Location; ignored`);
     }
     const unreferenced = this.#parts.filter((index) => index !== rootIndex && !referenced.has(index));
     return { includes, swaRefs, duplicates, unreferenced, warnings };
