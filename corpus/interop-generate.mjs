@@ -539,7 +539,7 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
 // SOAP part is "Content-Type: text/xml; charset=utf-8" without a Content-ID unless the application set one;
 // AttachmentPart headers are what the application set: here one part named only by Content-Location (RFC 2557) and
 // one by Content-Id; the envelope references the first by an href that is not a cid: URL (SwA note §3 allows any
-// URI; such references are not resolved and never fetched).
+// URI): it names the part whose Content-Location is the same URI (RFC 2557), and is never fetched.
 {
   const boundary = '----=_Part_0_1482231370.1482231370463';
   const NS = 'urn:example:claims';
@@ -552,7 +552,8 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
     source: 'SAAJ 1.3 SOAPMessage/AttachmentPart (setContentLocation, setContentId); W3C Note SOAP Messages with ' +
       'Attachments (2000) §3 (href to Content-ID or Content-Location); JavaMail MimeMultipart framing',
     description: 'JavaMail boundary; no start and a root without Content-ID; one attachment named only by ' +
-      'Content-Location (stored under its index, the location kept), one by "Content-Id"; an http: href is left alone',
+      'Content-Location (stored under its index, the location kept) and referenced by an http: href matching it ' +
+      '(RFC 2557, nothing fetched), one by "Content-Id"',
     contentType: `multipart/related; type="text/xml"; boundary="${boundary}"`,
     pieces: [
       `--${boundary}${CRLF}Content-Type: text/xml; charset=utf-8${CRLF}${CRLF}`, Buffer.from(env, 'utf8'), CRLF,
@@ -564,7 +565,10 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
       soap: { version: '1.1', bodyElement: `{${NS}}claim`, headerBlocks: [] },
       rootXml: payload,
       attachments: [
-        doc(form, 1, 1, 'text/plain', { contentLocation: 'http://claims.example.org/forms/form1.txt', contentTransferEncoding: null }),
+        doc(form, 1, 1, 'text/plain', {
+          contentLocation: 'http://claims.example.org/forms/form1.txt', contentTransferEncoding: null,
+          referencedBy: [swaRef(`{${NS}}form`, '/SOAP-ENV:Envelope/SOAP-ENV:Body/m:claim/m:form')],
+        }),
         doc(tiff, 2, 'scan.tiff@claims.example.org', 'image/tiff', {
           referencedBy: [swaRef(`{${NS}}scan`, '/SOAP-ENV:Envelope/SOAP-ENV:Body/m:claim/m:scan')],
         }),

@@ -69,17 +69,29 @@ export interface ReceiveOptions {
    * Refuse what the default tolerates (each tolerance is recorded in
    * `warnings`): a SOAP version that disagrees with the media type
    * (`ERR_SOAP_VERSION_MISMATCH`), a `start` parameter naming no part
-   * (`ERR_MIME_START_NOT_FOUND`), two parts with one Content-ID
-   * (`ERR_CACHE_BAD_KEY`), Envelope children out of order: a second Header,
+   * (`ERR_MIME_START_NOT_FOUND`), two parts with one Content-ID, the
+   * root part's included (`ERR_CACHE_BAD_KEY`), Envelope children out of order: a second Header,
    * another element before the Body, a Header after the Body, a second Body,
    * an unqualified element after a SOAP 1.1 Body or any element after a SOAP
-   * 1.2 Body (`ERR_SOAP_NOT_ENVELOPE`). Default false.
+   * 1.2 Body, text other than whitespace between the children of the Envelope
+   * or the Header (`ERR_SOAP_NOT_ENVELOPE`). Default false.
    */
   strict?: boolean;
   /** Accept a message whose close delimiter is missing (CXF-compatible). Default false. */
   allowMissingCloseDelimiter?: boolean;
   /** The root document id to use instead of a fresh `crypto.randomUUID()` (1-128 of `[A-Za-z0-9_-]`). */
   rootId?: string;
+  /**
+   * The message's own base URI (RFC 2557 §5 (b): the Content-Location or
+   * Content-Base of the multipart entity, which travels outside it). An
+   * `href` that is not a `cid:` URL names the part whose Content-Location
+   * resolves to the same URI (SwA Note 2000 §3); hrefs resolve against the
+   * root part's Content-Base / Content-Location, else this, else
+   * `thismessage:/`, and parts' relative Content-Location values against
+   * this. Default: the HTTP request's `Content-Base` or `Content-Location`
+   * header when the source is one. Nothing is ever fetched.
+   */
+  baseUri?: string;
 }
 
 /** The dynamic document properties of a root document. */
@@ -139,8 +151,13 @@ export interface ReceivedMessage {
 
 /** The Content-Type header of an HTTP request given as the source, if it is one. */
 function headerContentType(source: unknown): string | undefined {
+  return requestHeader(source, 'content-type');
+}
+
+/** A header of an HTTP request given as the source (lower-case name), if it is one and has it. */
+function requestHeader(source: unknown, name: string): string | undefined {
   const headers = (source as { headers?: Record<string, unknown> } | null)?.headers;
-  const value = headers === undefined || headers === null ? undefined : headers['content-type'];
+  const value = headers === undefined || headers === null ? undefined : headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -190,7 +207,11 @@ export async function receive(source: ByteSource, options: ReceiveOptions): Prom
   }
   const rootId = options.rootId === undefined ? randomUUID() : checkRootId(options.rootId);
   if (options.signal?.aborted === true) throw abortReason(options.signal);
-  return new Reception(source, contentType, rootId, options).run();
+  if (options.baseUri !== undefined && typeof options.baseUri !== 'string') {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, 'receive() options.baseUri must be a string');
+  }
+  const baseUri = options.baseUri ?? requestHeader(source, 'content-base') ?? requestHeader(source, 'content-location') ?? null;
+  return new Reception(source, contentType, rootId, options, baseUri).run();
 }
 
 /** A speculative scan of the first part, for the start-not-found fallback. */
@@ -205,6 +226,15 @@ interface Speculation {
   part: PartIdentity;
 }
 
+/** A part's identity: its Content-ID, and the Content-Location (with the Content-Base that resolves it) `href`s match. */
+function identityOf(part: MultipartPart, mayBeRoot: boolean): PartIdentity {
+  const contentLocation = part.contentLocation;
+  // Content-Base is the base of the part's own Content-Location, and of a root's hrefs (RFC 2110 §4):
+  // an attachment without a Content-Location does not need it looked up.
+  const contentBase = contentLocation === null && !mayBeRoot ? null : part.headers.get('content-base');
+  return { index: part.index, contentId: part.contentId, contentLocation, contentBase };
+}
+
 /** One message being received. */
 class Reception {
   readonly #cache: DocumentCache;
@@ -212,6 +242,8 @@ class Reception {
   readonly #rootId: string;
   readonly #parsed: ParsedMultipart;
   readonly #strict: boolean;
+  /** The message's base URI (options.baseUri or the request's header), or null. */
+  readonly #baseUri: string | null;
   readonly #warnings: string[] = [];
 
   /** Writer of every attachment but a first part that `start` does not name. */
@@ -227,8 +259,10 @@ class Reception {
   #provisional = false;
   /** Every attachment part seen so far (registered with a resolver made later). */
   readonly #seen: PartIdentity[] = [];
-  /** Content key → index of the first part that carried it (a duplicate Content-ID names that part). */
+  /** Content key → index of the first part that carried it (a duplicate Content-ID names that part), the root's included. */
   readonly #keys = new Map<string, number>();
+  /** Index of the root part once it began (when `start` named it or there is no `start`), else null. */
+  #rootIndex: number | null = null;
   /** Part index → wss_attachment_content_id. */
   readonly #contentIds = new Map<number, string | number>();
   /** Parts stored before the root's references were known. */
@@ -237,8 +271,9 @@ class Reception {
   readonly #storedProvisionally = new Set<number>();
   #failure: XopError | null = null;
 
-  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions) {
+  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions, baseUri: string | null) {
     this.#cache = options.cache;
+    this.#baseUri = baseUri;
     this.#options = options;
     this.#rootId = rootId;
     this.#strict = options.strict === true;
@@ -327,6 +362,14 @@ class Reception {
 
   /** §1: the root part, SAX-scanned view by view as it streams. */
   async #scanRoot(part: MultipartPart): Promise<void> {
+    // RFC 2387 §3.2 / RFC 2045 §7: a Content-ID names one body part; an attachment that repeats the root's
+    // would make a reference to it ambiguous, so it counts as a duplicate like any other.
+    this.#rootIndex = part.index;
+    const id = part.contentId;
+    if (id !== null && id !== '' && id.length <= MAX_CONTENT_ID_LENGTH) {
+      const key = contentKey(id);
+      if (!this.#keys.has(key)) this.#keys.set(key, part.index);
+    }
     const scanner = this.#scannerFor(part);
     for await (const view of part.body) scanner.write(view);
     const scan = scanner.end();
@@ -334,19 +377,23 @@ class Reception {
       // References handed out from the first part's scan were wrong for the parts stored since.
       for (const seen of this.#seen) if (seen.index !== 0) this.#storedProvisionally.add(seen.index);
     }
-    this.#useRoot(scan, part.index, part.contentId, false);
+    this.#useRoot(scan, identityOf(part, true), false);
     // A first part held back for the fallback is an ordinary attachment after all.
     this.#speculation = null;
   }
 
   /** Makes `scan` the source of references; registers the parts seen so far (but the root) with its resolver. */
-  #useRoot(scan: SoapScanResult, index: number, contentId: string | null, provisional: boolean): void {
+  #useRoot(scan: SoapScanResult, root: PartIdentity, provisional: boolean): void {
+    const index = root.index;
     if (!provisional) {
       this.#scan = scan;
-      this.#contentIds.set(index, contentId ?? index);
+      this.#contentIds.set(index, root.contentId ?? index);
     }
     this.#provisional = provisional;
-    const resolver = this.#resolver = new XopResolver(scan, { rootIndex: index });
+    const resolver = this.#resolver = new XopResolver(scan, {
+      rootIndex: index, messageBase: this.#baseUri,
+      root: { contentLocation: root.contentLocation ?? null, contentBase: root.contentBase ?? null },
+    });
     const references = this.#references = new ReferenceIndex(scan, resolver);
     for (const seen of this.#seen) if (seen.index !== index) references.claim(seen);
   }
@@ -355,7 +402,7 @@ class Reception {
   async #store(part: MultipartPart): Promise<void> {
     const contentId = this.#contentIdOf(part);
     this.#contentIds.set(part.index, contentId);
-    const identity = { index: part.index, contentId: part.contentId };
+    const identity = identityOf(part, part.index === 0);
     this.#seen.push(identity);
     let referencedBy: AttachmentReference[] = [];
     if (this.#references === null) this.#storedBeforeRoot.add(part.index);
@@ -387,7 +434,7 @@ class Reception {
       try {
         speculation.result = speculation.scanner.end();
         // Until a root turns up, the parts that follow are matched against this envelope's references.
-        this.#useRoot(speculation.result, 0, part.contentId, true);
+        this.#useRoot(speculation.result, identity, true);
       } catch (error) {
         speculation.error = error;
       }
@@ -406,11 +453,13 @@ class Reception {
     const key = contentKey(id);
     const earlier = this.#keys.get(key);
     if (earlier !== undefined) {
+      const which = earlier === this.#rootIndex ? ` (the root part)` : '';
       if (this.#strict) {
-        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of part ${earlier}`,
+        throw xopError(ErrorCodes.CACHE_BAD_KEY, `part ${part.index} repeats the Content-ID <${id}> of part ${earlier}${which}`,
           { part: part.index, status: 400 });
       }
-      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of part ${earlier}; it is stored under its index ${part.index}`);
+      this.#warnings.push(`part ${part.index} repeats the Content-ID <${id}> of part ${earlier}${which}; ` +
+        `it is stored under its index ${part.index}`);
       return part.index;
     }
     this.#keys.set(key, part.index);

@@ -21,9 +21,11 @@
  *   (`<cid:a@x>`): so a header value is also compared in its percent-decoded
  *   and scheme-less forms ({@link contentIdMatchKeys}), exact matches first.
  *
- * Any other scheme is refused and never dereferenced (the CXF CVE-2022-46364
- * class: an `xop:Include href="http://..."` or `file:` made the server fetch
- * it).
+ * An `xop:Include` with any other scheme is refused, and no URL is ever
+ * dereferenced (the CXF CVE-2022-46364 class: an `xop:Include
+ * href="http://..."` or `file:` made the server fetch it). A SwA `href` that
+ * is not a `cid:` URL may name a part by its Content-Location instead
+ * ({@link resolveLocation}): compared as a string, never fetched.
  *
  * @module
  */
@@ -158,6 +160,88 @@ export function contentIdMatchKeys(contentIdHeader: string): string[] {
 export function contentIdMatches(contentIdHeader: string | null | undefined, cid: string): boolean {
   if (contentIdHeader === null || contentIdHeader === undefined) return false;
   return contentIdMatchKeys(contentIdHeader).includes(cid);
+}
+
+// --- Content-Location references (SwA Note 2000 §3, RFC 2557 §4-5) ----------
+//
+// SwA lets an `href` name an attachment by its Content-Location as well as by
+// its Content-ID (the Note's own example: `<theSignedForm
+// href="http://claiming-it.com/claim061400a.tiff"/>` and a part with that
+// Content-Location; SAAJ and Axis 1 send it). Both sides are resolved to an
+// absolute URI (RFC 3986 §5.2 via WHATWG `URL`) and compared after RFC 3986
+// §6.2.2 normalization. Nothing is ever fetched: a URI only names a part of
+// the same message or nothing.
+
+/**
+ * The base RFC 2557 §5 prescribes when neither a part nor the multipart has
+ * an absolute Content-Location: relative references and relative
+ * Content-Location values then resolve (and match) against each other.
+ */
+export const THIS_MESSAGE_BASE = 'thismessage:/';
+
+/**
+ * The absolute, normalized form of a URI reference resolved against `base`
+ * (an absolute URI, default {@link THIS_MESSAGE_BASE}), without its fragment:
+ * the key under which an `href` and a Content-Location are compared. Null
+ * when it is not a URI reference (or is relative and `base` cannot be one).
+ *
+ * Normalization (RFC 3986 §6.2.2, plus what WHATWG `URL` does for §6.2.3):
+ * scheme and host in lower case, `%XX` of an unreserved character decoded
+ * and other escapes in upper-case hex, dot segments removed, a default port
+ * dropped; characters a URI cannot hold (space, non-ASCII) %-encoded as UTF-8.
+ *
+ * @example
+ * resolveLocation('claim.tiff', 'http://Claiming-It.com/soap/msg.xml') // → 'http://claiming-it.com/soap/claim.tiff'
+ * resolveLocation('claim.tiff')                                      // → 'thismessage:/claim.tiff'
+ */
+export function resolveLocation(reference: string, base: string = THIS_MESSAGE_BASE): string | null {
+  // RFC 2557 §4.4: a folded header value loses the whitespace folding put in (WHATWG drops tabs and newlines too).
+  const value = reference.trim();
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return null;
+  }
+  url.hash = '';
+  // WHATWG lower-cases the host of http:, https:, file: ... only; RFC 3986 §3.2.2 makes every host case-insensitive.
+  if (url.host !== '' && url.host !== url.host.toLowerCase()) url.host = url.host.toLowerCase();
+  const href = url.href;
+  return href.includes('%') ? href.replace(/%([0-9A-Fa-f]{2})/g, normalizeEscape) : href;
+}
+
+/**
+ * The base URI of an entity (RFC 2557 §5, RFC 2110 §4): its Content-Base,
+ * else its Content-Location, each resolved against `outer` (the enclosing
+ * multipart's base, or {@link THIS_MESSAGE_BASE}); `outer` when it has
+ * neither (or neither is a URI).
+ */
+export function locationBase(contentLocation: string | null | undefined, contentBase: string | null | undefined,
+  outer: string = THIS_MESSAGE_BASE): string {
+  for (const candidate of [contentBase, contentLocation]) {
+    if (candidate === null || candidate === undefined || candidate.trim() === '') continue;
+    const resolved = resolveLocation(candidate, outer);
+    if (resolved !== null) return resolved;
+  }
+  return outer;
+}
+
+/**
+ * True when an `href` value can name another part by Content-Location: not a
+ * `cid:` URL (matched by Content-ID instead), not empty and not a reference
+ * to the same document (`#id`, the SOAP 1.1 encoding's multiRefs, RFC 3986 §4.4).
+ */
+export function isLocationReference(href: string): boolean {
+  const trimmed = href.trim();
+  return trimmed.length > 0 && trimmed.charCodeAt(0) !== 0x23 /* # */ && !hasCidScheme(trimmed);
+}
+
+/** `%xx` → the unreserved character it encodes (RFC 3986 §6.2.2.2), else `%XX` in upper case (§6.2.2.1). */
+function normalizeEscape(escape: string, hex: string): string {
+  const code = parseInt(hex, 16);
+  const unreserved = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) ||
+    code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
+  return unreserved ? String.fromCharCode(code) : escape.toUpperCase();
 }
 
 function hasCidScheme(trimmed: string): boolean {

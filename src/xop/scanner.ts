@@ -27,7 +27,9 @@
  *   Header, any other element before the Body, a Header after the Body, a
  *   second Body, an unqualified element after a SOAP 1.1 Body and any element
  *   after a SOAP 1.2 Body are a warning by default, `ERR_SOAP_NOT_ENVELOPE`
- *   when `strict`;
+ *   when `strict`; so is text other than whitespace directly inside the
+ *   Envelope or the Header (SOAP 1.2 part 1 §5.1-5.2; element-only content in
+ *   SOAP 1.1's schema), at its first character;
  * - `xop:Include` (XOP 1.0 §2.1): exactly one `href`, a `cid:` URL, no
  *   children, and the only child of its parent (whitespace aside).
  *
@@ -36,7 +38,7 @@
 
 import { SaxesParser, type SaxesAttributeNSIncomplete, type SaxesTagNS } from 'saxes';
 import { ErrorCodes, xopError, type XopError } from '../errors.js';
-import { contentIdFromCidUrl } from './cid.js';
+import { contentIdFromCidUrl, isLocationReference, resolveLocation } from './cid.js';
 import { XmlByteDecoder } from './decoder.js';
 import { resolveXmlLimits, type XmlLimits } from './limits.js';
 import { describeRootMediaType, type ContentTypeInput, type RootMediaType } from './media-type.js';
@@ -62,7 +64,9 @@ export interface SoapScannerOptions {
    * Likewise for an Envelope whose children are out of order (a second Header,
    * another element before the Body, a Header after the Body, a second Body, an
    * unqualified element after a SOAP 1.1 Body, any element after a SOAP 1.2
-   * Body): a warning by default, `ERR_SOAP_NOT_ENVELOPE` when true.
+   * Body), and for text other than whitespace between the children of the
+   * Envelope or of the Header: a warning by default, `ERR_SOAP_NOT_ENVELOPE`
+   * when true.
    */
   strict?: boolean;
   /**
@@ -106,13 +110,23 @@ export interface XopInclude {
   readonly contentEnd: number;
 }
 
-/** A reference to an attachment outside XOP: a swaRef (WS-I AP 1.0 §4.4) or an `href` attribute (SwA §2, Axis 1 style). */
+/**
+ * A reference to an attachment outside XOP: a swaRef (WS-I AP 1.0 §4.4) or an
+ * `href` attribute (SwA Note 2000 §3, Axis 1 / SAAJ style) naming a part by
+ * Content-ID or by Content-Location.
+ */
 export interface SwaReference {
-  /** `text`: the element's whole text is a `cid:` URL (swaRef); `href`: an unqualified `href="cid:..."` attribute. */
-  readonly kind: 'text' | 'href';
+  /**
+   * `text`: the element's whole text is a `cid:` URL (swaRef); `href`: an
+   * unqualified `href="cid:..."` attribute; `location`: an unqualified `href`
+   * holding any other URI reference (absolute or relative, not `#fragment`),
+   * which names the part whose Content-Location resolves to the same URI
+   * (RFC 2557 §4-5; matched by `XopResolver`, which knows the MIME headers).
+   */
+  readonly kind: 'text' | 'href' | 'location';
   /** The URL as written (trimmed). */
   readonly href: string;
-  /** The Content-ID it names, percent-decoded, without angle brackets. */
+  /** The Content-ID it names, percent-decoded, without angle brackets; '' for a `location` reference. */
   readonly cid: string;
   /** The element, `{namespace}localName`. */
   readonly element: string;
@@ -120,6 +134,13 @@ export interface SwaReference {
   readonly qname: string;
   /** Its path, as in {@link XopInclude.path}. */
   readonly path: string;
+  /**
+   * For a `location` reference: the `xml:base` values in scope at the
+   * element (XML Base §4.2, which the SwA Note's resolution rules include),
+   * outermost first, each resolved against the one before and the first
+   * against the root part's base. Absent when none is in scope.
+   */
+  readonly xmlBase?: readonly string[];
 }
 
 /**
@@ -149,7 +170,7 @@ export interface SoapScanResult {
   readonly headerBlocks: readonly string[];
   /** Every `xop:Include`, in document order. */
   readonly includes: readonly XopInclude[];
-  /** Every swaRef and `href="cid:..."` reference, in document order. */
+  /** Every swaRef and `href` reference (by Content-ID or by Content-Location), in document order. */
   readonly swaRefs: readonly SwaReference[];
   /** Leniencies applied (media type vs envelope mismatch, several Body children, ...). */
   readonly warnings: readonly string[];
@@ -298,6 +319,10 @@ export class SoapScanner {
   readonly #maxAttributes: number;
   /** The unprefixed `href` attribute of the start tag being read (from the attribute events), or null. */
   #href: string | null = null;
+  /** Its `xml:base` attribute, or null. */
+  #xmlBaseAttribute: string | null = null;
+  /** The elements open with an `xml:base`: depth and the values in scope there, outermost first (rare: kept apart from the frames). */
+  readonly #xmlBases: Array<{ depth: number; chain: readonly string[] }> = [];
   #probeOn = true;
 
   // --- SOAP structure ------------------------------------------------------
@@ -309,6 +334,12 @@ export class SoapScanner {
   #rootEnd = -1;
   #envelopeScope: Record<string, string> = {};
   #headerDepth = 0;
+  /**
+   * Byte offset where the character content of the Envelope (or, inside it, of the Header) now being
+   * read begins: just after the last tag, or at the '<' of the comment or PI that ended the previous
+   * text. -1 before the Envelope. Where stray text is reported from (SOAP allows only whitespace there).
+   */
+  #envelopeTextFrom = -1;
   /** A Header child of the Envelope has been seen before the Body (a second one is out of order). */
   #headerSeen = false;
   #bodyDepth = 0;
@@ -418,6 +449,19 @@ export class SoapScanner {
     if (this.#probeOn && TEXT_STATE !== undefined) {
       const internals = parser as unknown as SaxesInternals;
       if (internals.state === TEXT_STATE && internals.text.length > TEXT_PROBE_LIMIT) {
+        if (this.#inEnvelopeText()) {
+          // Long whitespace between Envelope or Header children: forget it, keep looking for what follows
+          // (so the text reported, and its snippet, do not depend on where the chunks end).
+          const text = internals.text;
+          let i = 0;
+          while (i < text.length && isXmlWhitespace(text.charAt(i))) i++;
+          if (text.length - i <= TEXT_PROBE_LIMIT) {
+            internals.text = text.slice(i);
+            return;
+          }
+          // Long stray text, reported now (its end is not known yet): from where it began, as for short text.
+          this.#strayText(text.slice(i), this.#firstCharacterByte(this.#envelopeTextFrom, map.byteAt(parser.position)));
+        }
         // Long text (inline base64): stop collecting it; it is neither a swaRef nor a QName.
         internals.text = '';
         parser.off('text');
@@ -515,6 +559,7 @@ export class SoapScanner {
     const name = attribute.name;
     // An unprefixed href: an xop:Include's, or an SwA reference (looked at when the start tag is complete).
     if (name === 'href') this.#href = attribute.value;
+    else if (name === 'xml:base') this.#xmlBaseAttribute = attribute.value;
     // Inside the Body: note the prefixes the payload uses, by name and in QName-like values (xsi:type="xsd:int").
     if (this.#inBody) {
       const prefix = attribute.prefix;
@@ -556,8 +601,77 @@ export class SoapScanner {
       if (frame.text === 0) frame.text = 1;
       return;
     }
+    if (depth <= 2 && this.#inEnvelopeText()) {
+      // saxes reports text at the '<' that ends it: that '<' begins the markup the next text follows.
+      const end = this.#map!.ltByteBefore(this.#parser.position);
+      const offset = this.#firstCharacterByte(this.#envelopeTextFrom, end);
+      this.#envelopeTextFrom = end;
+      this.#strayText(text, offset);
+    }
     this.#textSeen(frame, false, text.length > TEXT_PROBE_LIMIT ? null : text);
   };
+
+  /** True while the character content being read is the Envelope's own or the Header's own (between their children). */
+  #inEnvelopeText(): boolean {
+    const depth = this.#depth;
+    return this.#soap && (depth === 1 || (depth === 2 && this.#headerDepth === 2));
+  }
+
+  /**
+   * Text other than whitespace directly inside the Envelope or the Header.
+   * SOAP 1.2 part 1 §5.1 and §5.2 allow only whitespace character
+   * information items there, and SOAP 1.1's schema gives both element-only
+   * content: a warning (`... (at byte N)`, N its first character) by
+   * default, `ERR_SOAP_NOT_ENVELOPE` when `strict`. Text inside Header
+   * blocks and inside the Body is payload and never looked at here.
+   */
+  #strayText(text: string, offset: number): void {
+    const problem = `the ${this.#depth === 1 ? 'Envelope' : 'Header'} has text ${JSON.stringify(text.trim().slice(0, 40))} ` +
+      'between its child elements';
+    if (this.#options.strict === true) {
+      throw xopError(ErrorCodes.SOAP_NOT_ENVELOPE,
+        `the root part is not a valid SOAP envelope: ${problem} (SOAP 1.2 part 1 §5.1-5.2, SOAP 1.1 §4: ` +
+        'only whitespace may stand between the children of Envelope and Header)',
+        this.#details({ offset }));
+    }
+    this.#warnings.push(`${problem}; it is ignored (at byte ${offset})`);
+  }
+
+  /**
+   * Byte offset of the first character other than whitespace in the envelope
+   * bytes `[start, end)`, comments and PIs skipped (saxes reports no event
+   * for them, so `start` may lie before one): where stray text begins,
+   * whatever the chunking. `start` when the bytes were not retained
+   * (`retainEnvelope: false`), `end` when nothing is found.
+   */
+  #firstCharacterByte(start: number, end: number): number {
+    const views = start < 0 || this.#chunks === null ? null : this.#chunks.slice(start, end);
+    if (views === null) return start < 0 ? end : start;
+    const bytes = toBuffer(views.length === 1 ? views[0]! : Buffer.concat(views));
+    let cdata = false;
+    for (let i = 0; i < bytes.length;) {
+      const c = bytes[i]!;
+      if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) {
+        i++;
+      } else if (cdata) {
+        // CDATA content is character data too: only its end delimiter is skipped.
+        if (c !== 0x5d || bytes[i + 1] !== 0x5d || bytes[i + 2] !== 0x3e) return start + i;
+        cdata = false;
+        i += 3;
+      } else if (c !== 0x3c) {
+        return start + i;
+      } else if (bytes[i + 1] === 0x21 && bytes[i + 2] === 0x5b) {
+        cdata = true;
+        i += 9; // <![CDATA[
+      } else {
+        const close = bytes[i + 1] === 0x21 ? '-->' : '?>';
+        const at = bytes.indexOf(close, i + 2);
+        if (at < 0) break;
+        i = at + close.length;
+      }
+    }
+    return end;
+  }
 
   /** Records character content of `frame`; `text` is the (short) text, null when not looked at. */
   #textSeen(frame: Frame, whitespace: boolean, text: string | null): void {
@@ -630,6 +744,12 @@ export class SoapScanner {
       frame.swaText = null;
     }
     this.#depth = depth;
+    const xmlBase = this.#xmlBaseAttribute;
+    if (xmlBase !== null) {
+      this.#xmlBaseAttribute = null;
+      const outer = this.#xmlBases.length === 0 ? [] : this.#xmlBases[this.#xmlBases.length - 1]!.chain;
+      this.#xmlBases.push({ depth, chain: [...outer, xmlBase] });
+    }
 
     if (depth <= 3) {
       this.#openStructure(tag, depth, position);
@@ -668,6 +788,8 @@ export class SoapScanner {
         // Before the Body, or after it: structure rules differ (the Body is never open at depth 2).
         if (this.#bodyClosed) this.#afterBody(tag, map, position);
         else this.#envelopeChild(tag, map, position);
+        // The Header's own text begins (only whitespace may follow, up to its blocks).
+        if (this.#headerDepth === 2) this.#envelopeTextFrom = map.byteAt(position);
       } else if (depth === 3 && this.#headerDepth === 2) {
         this.#headerBlocks.push(clarkName(tag.uri, tag.local));
       }
@@ -691,6 +813,7 @@ export class SoapScanner {
     }
     this.#soap = true;
     this.#version = version;
+    this.#envelopeTextFrom = map.byteAt(position);
     this.#envelopeNs = tag.uri;
     this.#envelopeScope = { ...tag.ns };
     const media = this.#media;
@@ -808,6 +931,21 @@ export class SoapScanner {
 
   #hrefReference(tag: SaxesTagNS, value: string): void {
     const trimmed = value.trim();
+    if (isLocationReference(trimmed)) {
+      // SwA Note §3: an href may name a part by its Content-Location. Its base is only known to
+      // whoever has the MIME headers (XopResolver); here it only has to be a URI reference at all.
+      if (resolveLocation(trimmed) === null) {
+        this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed.slice(0, 200))}, which is not a URI reference; ignored`);
+        return;
+      }
+      const reference = {
+        kind: 'location' as const, href: trimmed, cid: '', element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
+      };
+      const bases = this.#xmlBases;
+      this.#swaRefs.push(bases.length === 0 ? reference : { ...reference, xmlBase: bases[bases.length - 1]!.chain });
+      return;
+    }
+    // Empty, a same-document `#id` (SOAP 1.1 encoding's multiRefs) or a bare "cid:".
     if (trimmed.length <= 4 || trimmed.slice(0, 4).toLowerCase() !== 'cid:') return;
     let cid: string;
     try {
@@ -828,6 +966,7 @@ export class SoapScanner {
     }
     const depth = this.#depth;
     const frame = this.#frames[depth - 1]!;
+    if (this.#xmlBases.length > 0 && this.#xmlBases[this.#xmlBases.length - 1]!.depth === depth) this.#xmlBases.pop();
     if (frame.isInclude || frame.include !== null || frame.swaText !== null) this.#closeSpecial(tag, frame, depth);
     if (depth <= 3) this.#closeStructure(depth);
     this.#depth = depth - 1;
@@ -880,6 +1019,8 @@ export class SoapScanner {
     const position = this.#parser.position;
     const map = this.#map!;
     if (this.#soap) {
+      // After an Envelope child or a Header block, the Envelope's (the Header's) own text resumes.
+      if (depth === 2 || (depth === 3 && this.#headerDepth === 2)) this.#envelopeTextFrom = map.byteAt(position);
       if (depth === this.#bodyDepth + 1 && this.#bodyDepth > 0 && !this.#bodyClosed && this.#bodyElements.length === 1 &&
           this.#firstChildEnd < 0) {
         this.#firstChildEnd = map.byteAt(position);
