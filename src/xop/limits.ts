@@ -18,6 +18,16 @@ export interface XmlLimits {
   depth?: number;
   /** Attributes (namespace declarations included) on one element. Default 256. */
   attributes?: number;
+  /**
+   * References to attachments recorded from one root part: xop:Include
+   * elements, `cid:` hrefs and swaRefs together (over it:
+   * `ERR_XML_TOO_MANY_REFERENCES`); also the most hrefs by Content-Location
+   * that are kept (the rest are not resolved, with one warning, since a
+   * payload may be full of ordinary links). Each costs an object with its
+   * element path until the message ends. Default 10,000 (ten times the
+   * default `parts` limit).
+   */
+  references?: number;
 }
 
 /** The defaults, frozen. */
@@ -25,6 +35,7 @@ export const DEFAULT_XML_LIMITS: Readonly<Required<XmlLimits>> = Object.freeze({
   rootBytes: 64 * 1024 * 1024,
   depth: 128,
   attributes: 256,
+  references: 10_000,
 });
 
 /** Fills in defaults and checks that every given limit is a non-negative number. */

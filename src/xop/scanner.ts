@@ -235,6 +235,9 @@ interface PendingInclude {
 /** How many used prefixes #usePrefix compares with before it looks in the Set. */
 const RECENT_PREFIXES = 8;
 
+/** Most warnings listed per root part; more are counted in a last one (each names an element: bounded memory). */
+const MAX_WARNINGS = 100;
+
 /** Longest text looked at for a swaRef or a QName prefix; longer text is not kept (bounded memory). */
 const TEXT_PROBE_LIMIT = 4096;
 
@@ -299,6 +302,11 @@ export class SoapScanner {
   #failed: unknown = null;
   #ended = false;
   readonly #warnings: string[] = [];
+  /** Warnings not listed past {@link MAX_WARNINGS} (one per element at most: bounded memory on hostile input). */
+  #warningsOmitted = 0;
+  /** References recorded (includes, cid: hrefs, swaRefs) and hrefs by location kept, against limits.references. */
+  #references = 0;
+  #locationReferences = 0;
   /** The segment being written to saxes. */
   #segmentText = '';
 
@@ -535,6 +543,21 @@ export class SoapScanner {
     return xopError(code, message, details);
   }
 
+  /** Records a warning; past MAX_WARNINGS they are only counted (a last one says how many). */
+  #warn(text: string): void {
+    if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push(text);
+    else this.#warningsOmitted++;
+  }
+
+  /** Counts a reference to an attachment against limits.references. */
+  #countReference(): void {
+    if (++this.#references > this.#limits.references) {
+      throw xopError(ErrorCodes.XML_TOO_MANY_REFERENCES,
+        `the root part references attachments more than limits.references (${this.#limits.references}) times`,
+        this.#details({ offset: this.#offset(), limit: this.#limits.references }));
+    }
+  }
+
   #path(extra?: SaxesTagNS): string {
     let path = '';
     for (let i = 0; i < this.#depth; i++) path += '/' + this.#frames[i]!.tag.name;
@@ -634,7 +657,7 @@ export class SoapScanner {
         'only whitespace may stand between the children of Envelope and Header)',
         this.#details({ offset }));
     }
-    this.#warnings.push(`${problem}; it is ignored (at byte ${offset})`);
+    this.#warn(`${problem}; it is ignored (at byte ${offset})`);
   }
 
   /**
@@ -820,7 +843,7 @@ export class SoapScanner {
     if (media.announcedVersion !== null && media.announcedVersion !== version) {
       const message = `${media.announcedBy} announces SOAP ${media.announcedVersion} but the envelope is SOAP ${version}`;
       if (this.#options.strict === true) throw this.#error(ErrorCodes.SOAP_VERSION_MISMATCH, message);
-      this.#warnings.push(`${message}; the envelope's namespace decides`);
+      this.#warn(`${message}; the envelope's namespace decides`);
     }
   }
 
@@ -894,7 +917,7 @@ export class SoapScanner {
         (this.#version === '1.2' ? ', then nothing)' : ', then only namespace-qualified elements)'),
         this.#details({ offset }));
     }
-    this.#warnings.push(`${problem}${tolerated} (at byte ${offset})`);
+    this.#warn(`${problem}${tolerated} (at byte ${offset})`);
   }
 
   #bodyChild(tag: SaxesTagNS, map: PositionMap, position: number): void {
@@ -935,7 +958,13 @@ export class SoapScanner {
       // SwA Note §3: an href may name a part by its Content-Location. Its base is only known to
       // whoever has the MIME headers (XopResolver); here it only has to be a URI reference at all.
       if (resolveLocation(trimmed) === null) {
-        this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed.slice(0, 200))}, which is not a URI reference; ignored`);
+        this.#warn(`${tag.name} has href ${JSON.stringify(trimmed.slice(0, 200))}, which is not a URI reference; ignored`);
+        return;
+      }
+      if (++this.#locationReferences > this.#limits.references) {
+        if (this.#locationReferences === this.#limits.references + 1) {
+          this.#warn(`more than limits.references (${this.#limits.references}) hrefs that are not cid: URLs; the rest are not resolved`);
+        }
         return;
       }
       const reference = {
@@ -951,9 +980,10 @@ export class SoapScanner {
     try {
       cid = contentIdFromCidUrl(trimmed);
     } catch {
-      this.#warnings.push(`${tag.name} has href ${JSON.stringify(trimmed)}, which is not a valid cid: URL; ignored`);
+      this.#warn(`${tag.name} has href ${JSON.stringify(trimmed)}, which is not a valid cid: URL; ignored`);
       return;
     }
+    this.#countReference();
     this.#swaRefs.push({
       kind: 'href', href: trimmed, cid, element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
     });
@@ -994,6 +1024,7 @@ export class SoapScanner {
       }
       const contentEnd = map.ltByteBefore(position);
       const xmime = xmimeContentType(tag);
+      this.#countReference();
       this.#includes.push({
         href: pending.href, cid: pending.cid, element: clarkName(tag.uri, tag.local), qname: tag.name,
         path: this.#path(), contentType: xmime,
@@ -1004,9 +1035,10 @@ export class SoapScanner {
       try {
         cid = contentIdFromCidUrl(frame.swaText);
       } catch {
-        this.#warnings.push(`${tag.name} holds ${JSON.stringify(frame.swaText.slice(0, 100))}, not a valid cid: URL; ignored`);
+        this.#warn(`${tag.name} holds ${JSON.stringify(frame.swaText.slice(0, 100))}, not a valid cid: URL; ignored`);
       }
       if (cid !== null) {
+        this.#countReference();
         this.#swaRefs.push({
           kind: 'text', href: frame.swaText, cid, element: clarkName(tag.uri, tag.local), qname: tag.name, path: this.#path(),
         });
@@ -1049,6 +1081,7 @@ export class SoapScanner {
         this.#details({ offset: this.#rootEnd }));
     }
     const warnings = this.#warnings;
+    if (this.#warningsOmitted > 0) warnings.push(`${this.#warningsOmitted} more warnings like the above are not listed`);
     if (this.#includes.length > 0 && !this.#media.xop && this.#media.mediaType !== null) {
       warnings.push(`the root part holds xop:Include elements but its media type is ${this.#media.mediaType}, not application/xop+xml`);
     }
