@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { MemoryCache, XopError, receive, type ReceivedMessage } from '../src/index.js';
+import { MemoryCache, XopError, createReceiver, receive, type ReceivedMessage } from '../src/index.js';
 import { CHUNKINGS, ownCorpusDir } from './support/corpus.js';
 import { checkReceived, listen, post, type ReceiveCase } from './support/receive.js';
 
@@ -98,6 +98,28 @@ describe('the message base from the HTTP request given to receive() as its sourc
         assert.equal(response.status, 200, response.body.toString('utf8'));
         const message = received as ReceivedMessage | null;
         assert.ok(message !== null, 'receive() resolved');
+        await checkReceived(c, message, cache, message.rootDocument.properties.wss_root_document_id);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
+describe('the message base from the request, through createReceiver()', () => {
+  const c = locationCases().find((x) => x.name === 'swa-content-location-message-base')!;
+  for (const header of ['Content-Location', 'Content-Base']) {
+    it(`a ${header} request header is the base of the parts' relative Content-Location`, async () => {
+      const cache = new MemoryCache();
+      let received: ReceivedMessage | null = null;
+      const receiver = createReceiver({ cache, onMessage: (message) => { received = message; } });
+      const server = await listen(async (req, res) => { await receiver(req, res); });
+      try {
+        const response = await post(server.url, c.message, c.contentType, { chunkSize: 500, headers: { [header]: c.options.baseUri! } });
+        await server.idle();
+        assert.equal(response.status, 200, response.body.toString('utf8'));
+        const message = received as ReceivedMessage | null;
+        assert.ok(message !== null, 'onMessage saw the message');
         await checkReceived(c, message, cache, message.rootDocument.properties.wss_root_document_id);
       } finally {
         await server.close();

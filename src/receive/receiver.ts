@@ -252,6 +252,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       strict: options.strict === true,
       allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+      // The request's own base (RFC 2557 §5), as receive(req) would take it: the source here is not req itself.
+      ...messageBase(req),
     });
     clearTimeout(deadline);
     rootId = message.rootDocument.properties.wss_root_document_id;
@@ -282,6 +284,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** The `baseUri` option from the request's Content-Base or Content-Location header, when it has one. */
+function messageBase(req: IncomingMessage): { baseUri?: string } {
+  const value = req.headers['content-base'] ?? req.headers['content-location'];
+  return typeof value === 'string' ? { baseUri: value } : {};
 }
 
 /** Answers with a fault, lingering over the rest of the body when there is one. */
