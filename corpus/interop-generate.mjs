@@ -84,6 +84,7 @@ function doc(bytes, index, contentId, contentType, extra = {}) {
 
 const xopRef = (element, p) => ({ element, path: p, kind: 'xop' });
 const swaRef = (element, p) => ({ element, path: p, kind: 'swaRef' });
+const locationRef = (element, p) => ({ element, path: p, kind: 'location' });
 
 // --- WCF / .NET (MtomMessageEncoder, XmlMtomWriter, MimeWriter) -------------------
 // MimeWriter's delimiter is "\r\n--" + boundary, also before the first part (so the
@@ -567,7 +568,7 @@ const NODE_SOAP_SOURCE = 'node_modules/soap/lib/http.js (soap 1.13.0) HttpClient
       attachments: [
         doc(form, 1, 1, 'text/plain', {
           contentLocation: 'http://claims.example.org/forms/form1.txt', contentTransferEncoding: null,
-          referencedBy: [swaRef(`{${NS}}form`, '/SOAP-ENV:Envelope/SOAP-ENV:Body/m:claim/m:form')],
+          referencedBy: [locationRef(`{${NS}}form`, '/SOAP-ENV:Envelope/SOAP-ENV:Body/m:claim/m:form')],
         }),
         doc(tiff, 2, 'scan.tiff@claims.example.org', 'image/tiff', {
           referencedBy: [swaRef(`{${NS}}scan`, '/SOAP-ENV:Envelope/SOAP-ENV:Body/m:claim/m:scan')],

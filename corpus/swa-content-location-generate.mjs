@@ -77,6 +77,10 @@ function doc(body, index, contentId, contentType, contentLocation, referencedBy,
 const cases = [];
 function add(name, description, { rootHead = ROOT_HEAD, parts, refs, attachments, warnings = [], options = {}, contentType = CONTENT_TYPE, claimAttributes = '' }) {
   const message = multipart([{ head: rootHead, body: Buffer.from(envelope(refs, claimAttributes), 'utf8') }, ...parts]);
+  // A reference by cid: is stored as kind 'swaRef', one by Content-Location as 'location'.
+  const written = refs.join('');
+  const kindOf = (element) => (/^cid:/i.test(written.match(new RegExp(`<${element} href="([^"]*)"`))?.[1] ?? 'cid:') ? 'swaRef' : 'location');
+  attachments = attachments.map((a) => ({ ...a, referencedBy: a.referencedBy.map((r) => ({ ...r, kind: kindOf(r.element) })) }));
   // The Body's child as sent: it declares the only prefix it uses, so nothing is re-declared.
   const rootXml = claim(refs, claimAttributes);
   cases.push({ name, message, expected: {

@@ -188,9 +188,10 @@ describe('SAAJ RI 1.4.1 writes SwA messages that receive() parses', () => {
           { contentId: 'photo@xopstream.test', contentType: 'application/octet-stream', index: 1, size: photo.length,
             contentLocation: null,
             referencedBy: [{ element: `{${NS}}photo`, path: `/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Envelope/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Body/m:upload/m:photo`, kind: 'swaRef' }] },
-          // No Content-Id: stored under its index; the http: href to its Content-Location is not a cid: reference.
+          // No Content-Id: stored under its index; the http: href names it by its Content-Location (SwA Note §3).
           { contentId: 2, contentType: 'application/octet-stream', index: 2, size: notes.length,
-            contentLocation: 'http://example.org/notes.bin', referencedBy: [] },
+            contentLocation: 'http://example.org/notes.bin',
+            referencedBy: [{ element: `{${NS}}notes`, path: `/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Envelope/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Body/m:upload/m:notes`, kind: 'location' }] },
           { contentId: 'doc.xml@xopstream.test', contentType: 'text/xml; charset=utf-8', index: 3, size: doc.length,
             contentLocation: null,
             referencedBy: [{ element: `{${NS}}doc`, path: `/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Envelope/${version === '1.1' ? 'SOAP-ENV' : 'env'}:Body/m:upload/m:doc`, kind: 'swaRef' }] },

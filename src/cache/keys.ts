@@ -127,8 +127,8 @@ function checkReferences(value: unknown): AttachmentReference[] {
   return value.map((r: unknown) => {
     const ref = r as Partial<AttachmentReference> | null;
     if (ref === null || typeof ref !== 'object' || typeof ref.element !== 'string' || typeof ref.path !== 'string' ||
-        (ref.kind !== 'xop' && ref.kind !== 'swaRef')) {
-      badArgument('each referencedBy entry needs element, path and kind ("xop" or "swaRef")');
+        (ref.kind !== 'xop' && ref.kind !== 'swaRef' && ref.kind !== 'location')) {
+      badArgument('each referencedBy entry needs element, path and kind ("xop", "swaRef" or "location")');
     }
     return { element: ref.element, path: ref.path, kind: ref.kind };
   });

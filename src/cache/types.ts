@@ -28,8 +28,12 @@ export interface AttachmentReference {
   element: string;
   /** Slash-separated path of qualified names from the Envelope down to that element. */
   path: string;
-  /** `xop` for an xop:Include, `swaRef` for a WS-I swaRef. */
-  kind: 'xop' | 'swaRef';
+  /**
+   * `xop` for an xop:Include, `swaRef` for a WS-I swaRef or an `href="cid:…"`,
+   * `location` for an `href` that names the part by its Content-Location
+   * (SwA Note 2000 §3, RFC 2557).
+   */
+  kind: 'xop' | 'swaRef' | 'location';
 }
 
 /**

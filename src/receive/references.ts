@@ -14,9 +14,6 @@
  * is authoritative and such a message is reported by a warning of the
  * resolver.
  *
- * A Content-Location reference is stored with `kind: 'swaRef'`, like an
- * `href="cid:..."` one: the cache contract knows only `xop` and `swaRef`.
- *
  * @module
  */
 
@@ -56,7 +53,7 @@ export class ReferenceIndex {
 
   #addSwaRef(ref: SwaReference): void {
     const resolver = this.#resolver;
-    const reference: AttachmentReference = { element: ref.element, path: ref.path, kind: 'swaRef' };
+    const reference: AttachmentReference = { element: ref.element, path: ref.path, kind: ref.kind === 'location' ? 'location' : 'swaRef' };
     if (ref.kind !== 'location') {
       this.#add(this.#byLowerCid, ref.cid.toLowerCase(), 'c' + ref.cid, () => resolver.partFor(ref.cid), reference);
       return;
