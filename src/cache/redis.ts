@@ -44,7 +44,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { RedisClientType, RedisClusterOptions, RedisClusterType } from 'redis';
+import type { RedisClientType, RedisClusterOptions } from 'redis';
 import { ErrorCodes, xopError } from '../errors.js';
 import { messageOf, sinkFailed, streamMeasured } from './digest.js';
 import { expiresAtFrom, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
@@ -63,9 +63,21 @@ export type RedisClient = RedisClientType<any, any, any, any, any>;
 /**
  * A node-redis Redis Cluster client (`createCluster()` from the `redis`
  * package), whatever its modules, scripts, RESP version and type mapping.
+ * Typed by the members the cache relies on besides the commands (node-redis's
+ * own cluster type, instantiated with `any`, does not accept every cluster).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RedisClusterClient = RedisClusterType<any, any, any, any, any>;
+export interface RedisClusterClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  /** The masters, for {@link RedisClusterClient.nodeClient} (sweep() SCANs each). */
+  readonly masters: ReadonlyArray<object>;
+  nodeClient(node: object): Promise<unknown>;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string | symbol, listener: (...args: any[]) => void): unknown;
+}
 
 /** Default chunk size: 256 KiB. */
 export const DEFAULT_REDIS_CHUNK_BYTES = 256 * 1024;
