@@ -6,12 +6,17 @@
 // and an unreachable cluster failing fast.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createClient, createCluster } from 'redis';
 import { ErrorCodes, RedisCache, receive, type DocumentCache, type RedisCacheOptions, type RedisClient } from '../src/index.js';
 import { bytesOf, cacheContract, metaOf, readAll, rejectsWith } from './support/cache-contract.js';
-import { chunk, sharedBinaryFiles, sharedCorpusDir } from './support/corpus.js';
+import ts from 'typescript';
+import { chunk, projectRoot, sharedBinaryFiles, sharedCorpusDir } from './support/corpus.js';
 import { buildMessage } from './support/receive.js';
 import { redisClusterUnavailableReason, startPrivateRedis, startPrivateRedisCluster, type TestRedisCluster } from './support/redis-server.js';
 
@@ -286,5 +291,36 @@ describe('RedisCache on a Redis Cluster: key placement, receive(), sweep()', { s
     await rejectsWith(cache.sweep(), ErrorCodes.CACHE_SINK_FAILED);
     await cache.close();
     await rejectsWith(cache.list(root), ErrorCodes.BAD_ARGUMENT);
+  });
+
+  test('the README cluster example runs against this cluster', async () => {
+    const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
+      .filter((code) => code.includes('XOPSTREAM_REDIS_CLUSTER_URL'));
+    assert.equal(blocks.length, 1, 'one README example uses XOPSTREAM_REDIS_CLUSTER_URL');
+    const entry = pathToFileURL(path.join(projectRoot, 'dist', 'src', 'index.js')).href;
+    const code = ts.transpileModule(blocks[0]!, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: 'example.ts',
+    }).outputText.replace(/from ['"]xopstream['"]/g, `from '${entry}'`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-readme-cluster-'));
+    try {
+      const file = path.join(dir, 'example.mjs');
+      fs.writeFileSync(file, code);
+      const env: NodeJS.ProcessEnv = { ...process.env, XOPSTREAM_REDIS_CLUSTER_URL: cluster!.urls[2]! };
+      delete env['NODE_V8_COVERAGE'];
+      const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+        child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+        child.on('error', reject);
+        child.on('close', (exit) => resolve({ code: exit, out }));
+      });
+      assert.equal(result.code, 0, result.out);
+      assert.match(result.out, /^cluster round trip of root [0-9a-f-]{36}: ok$/m);
+      assert.deepEqual([...(await keysByNode('myapp:')).values()].flat(), [], 'the example deleted what it stored');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

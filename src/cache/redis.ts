@@ -44,7 +44,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { RedisClientType, RedisClusterOptions } from 'redis';
+import type {
+  RedisClientType, RedisClusterOptions as NodeRedisClusterOptions, RedisFunctions, RedisModules, RedisScripts, RespVersions,
+  TypeMapping,
+} from 'redis';
 import { ErrorCodes, xopError } from '../errors.js';
 import { messageOf, sinkFailed, streamMeasured } from './digest.js';
 import { expiresAtFrom, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
@@ -78,6 +81,12 @@ export interface RedisClusterClient {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string | symbol, listener: (...args: any[]) => void): unknown;
 }
+
+/**
+ * Options of node-redis `createCluster()` (the `redis` package), any RESP
+ * version: `rootNodes`, `defaults`, `useReplicas`, `nodeAddressMap`, ...
+ */
+export type RedisClusterOptions = NodeRedisClusterOptions<RedisModules, RedisFunctions, RedisScripts, RespVersions, TypeMapping>;
 
 /** Default chunk size: 256 KiB. */
 export const DEFAULT_REDIS_CHUNK_BYTES = 256 * 1024;
