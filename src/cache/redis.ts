@@ -269,7 +269,7 @@ export class RedisCache implements DocumentCache {
   }
 
   async #createClient(): Promise<RedisClient> {
-    if (this.#clusterOptions !== undefined) return this.#client ?? (await this.#createCluster(this.#clusterOptions));
+    if (this.#clusterOptions !== undefined) return this.#createCluster(this.#clusterOptions);
     const { createClient } = await import('redis');
     return this.#client ?? this.#adopt(createClient({
       url: this.#url,
@@ -327,10 +327,14 @@ export class RedisCache implements DocumentCache {
       });
     }
     // Concurrent callers share one wait (one 'ready' listener, one timer).
-    // A cluster client says 'connect' once it has discovered the topology.
+    // A cluster client says 'connect' once it has discovered the topology,
+    // and its connect() settles (no retries) once it has tried every root node.
     const readyEvent = this.#cluster === undefined ? 'ready' : 'connect';
     this.#waiting ??= new Promise<void>((resolve) => {
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         client.off(readyEvent, done);
         this.#waiting = undefined;
@@ -338,6 +342,7 @@ export class RedisCache implements DocumentCache {
       };
       const timer = setTimeout(done, this.#connectTimeoutMs);
       client.once(readyEvent, done);
+      if (this.#cluster !== undefined) void this.#connecting?.then(done);
     });
     await this.#waiting;
     if (client.isReady) return client;
