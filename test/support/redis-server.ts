@@ -4,6 +4,8 @@
  * loopback port (no persistence, its own temporary directory) and stop it
  * afterwards; else the Redis tests skip with {@link REDIS_ABSENT}. `.ci/run`
  * installs the Debian package, so on CI they always run.
+ * {@link startPrivateRedisCluster} starts a private Redis Cluster (three
+ * masters by default) the same way, whatever REDIS_URL says.
  *
  * Side-effect free on import: nothing starts until a function is called.
  */
