@@ -62,7 +62,7 @@ export type { MemoryCacheOptions } from './cache/memory.js';
 export { FileCache } from './cache/file.js';
 export type { FileCacheOptions } from './cache/file.js';
 export { RedisCache, DEFAULT_REDIS_CHUNK_BYTES } from './cache/redis.js';
-export type { RedisCacheOptions, RedisClient } from './cache/redis.js';
+export type { RedisCacheOptions, RedisClient, RedisClusterClient, RedisClusterOptions } from './cache/redis.js';
 export { parseCacheSpec, openCache, describeCacheSpec, DEFAULT_CACHE_DIR, DEFAULT_CACHE_SPEC } from './cache/spec.js';
 export type { CacheSpec, OpenCacheOptions } from './cache/spec.js';
 export { DEFAULT_TTL_MS } from './cache/expiry.js';

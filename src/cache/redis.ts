@@ -25,8 +25,13 @@
  *   most `readAheadChunks` ahead and only while its buffer has room, so a
  *   slow reader slows the fetching.
  * - Expiry: Redis expires the keys (`ttlMs`); sweep() additionally removes
- *   roots whose recorded expiry has passed at a given time (SCAN; standalone
- *   servers, or one node of a cluster).
+ *   roots whose recorded expiry has passed at a given time (SCAN of the
+ *   server, or of every master of a cluster).
+ * - Redis Cluster (`cluster` option, or a `createCluster()` client as
+ *   `client`): every command the cache sends names keys of one root only, so
+ *   node-redis routes it to the master owning that root's slot (EVAL with all
+ *   its KEYS in the `{rootId}` slot, MULTI/EXEC of one body key, HGET/HGETALL,
+ *   DEL); sweep() SCANs each master in turn.
  * - The `redis` package is loaded on first use, so importing xopstream does
  *   not load a Redis client.
  * - Redis down or hung: commands fail fast (no offline queue; a socket
@@ -39,7 +44,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { RedisClientType } from 'redis';
+import type {
+  RedisClientType, RedisClusterOptions as NodeRedisClusterOptions, RedisFunctions, RedisModules, RedisScripts, RespVersions,
+  TypeMapping,
+} from 'redis';
 import { ErrorCodes, xopError } from '../errors.js';
 import { messageOf, sinkFailed, streamMeasured } from './digest.js';
 import { expiresAtFrom, resolveExpiry, type Expiry, type ExpiryOptions } from './expiry.js';
@@ -55,6 +63,31 @@ import { closedError, makeDocument, notFound, StagingWriter, withTimes, type Sta
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type RedisClient = RedisClientType<any, any, any, any, any>;
 
+/**
+ * A node-redis Redis Cluster client (`createCluster()` from the `redis`
+ * package), whatever its modules, scripts, RESP version and type mapping.
+ * Typed by the members the cache relies on besides the commands (node-redis's
+ * own cluster type, instantiated with `any`, does not accept every cluster).
+ */
+export interface RedisClusterClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  /** The masters, for {@link RedisClusterClient.nodeClient} (sweep() SCANs each). */
+  readonly masters: ReadonlyArray<object>;
+  nodeClient(node: object): Promise<unknown>;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string | symbol, listener: (...args: any[]) => void): unknown;
+}
+
+/**
+ * Options of node-redis `createCluster()` (the `redis` package), any RESP
+ * version: `rootNodes`, `defaults`, `useReplicas`, `nodeAddressMap`, ...
+ */
+export type RedisClusterOptions = NodeRedisClusterOptions<RedisModules, RedisFunctions, RedisScripts, RespVersions, TypeMapping>;
+
 /** Default chunk size: 256 KiB. */
 export const DEFAULT_REDIS_CHUNK_BYTES = 256 * 1024;
 
@@ -63,11 +96,24 @@ export interface RedisCacheOptions extends ExpiryOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Default `redis://127.0.0.1:6379`. */
   url?: string;
   /**
-   * An existing node-redis client to use instead of `url`. It is not closed
-   * by close(). Create it with `disableOfflineQueue: true` and a
-   * `socket.socketTimeout` so that a dead Redis fails fast.
+   * A Redis Cluster to use instead of `url`: the options of node-redis
+   * `createCluster()`, at least `rootNodes` (`[{ url: 'redis://host:port' }]`,
+   * a few nodes of the cluster; the others are discovered). The cache creates,
+   * connects and closes the cluster client. Every connection it opens to a
+   * node gets the same fail-fast settings as `url` (no offline queue,
+   * `connectTimeoutMs`, `commandTimeoutMs`, a ping interval), under whatever
+   * `defaults` you give (credentials, TLS, or other timeouts: yours win).
+   * Not with `url` or `client`.
    */
-  client?: RedisClient;
+  cluster?: RedisClusterOptions;
+  /**
+   * An existing node-redis client to use instead of `url`: a `createClient()`
+   * client, or a `createCluster()` one for Redis Cluster. It is not closed
+   * by close(). Create it with `disableOfflineQueue: true` and a
+   * `socket.socketTimeout` (a cluster: in `defaults`) so that a dead Redis
+   * fails fast.
+   */
+  client?: RedisClient | RedisClusterClient;
   /** Prefix of every key. Default `xopstream:`. */
   keyPrefix?: string;
   /** Size of the chunks bodies are stored in. Default 256 KiB. */
@@ -150,9 +196,23 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => '\\' + c);
 }
 
+/** A Redis Cluster client? (It has masters and per-node clients; a standalone client has neither.) */
+function isClusterClient(client: RedisClient | RedisClusterClient): client is RedisClusterClient {
+  return typeof (client as { nodeClient?: unknown }).nodeClient === 'function' && 'masters' in client;
+}
+
 /** A document cache in Redis (or Redis Cluster, through the `{rootId}` hash tag). */
 export class RedisCache implements DocumentCache {
+  /**
+   * The client commands go through. For a cluster, the cluster client: the
+   * commands the cache sends (EVAL, HGET, HGETALL, MULTI with HSET and
+   * PEXPIRE, DEL) have the same signatures on both, and the cluster routes
+   * each by its first key; every key of one call is in one `{rootId}` slot.
+   */
   #client: RedisClient | undefined;
+  /** The same object as #client when it is a cluster client (for what only a cluster has: its masters). */
+  #cluster: RedisClusterClient | undefined;
+  readonly #clusterOptions: RedisClusterOptions | undefined;
   #binary: RedisClient | undefined;
   readonly #ownsClient: boolean;
   readonly #url: string;
@@ -181,20 +241,35 @@ export class RedisCache implements DocumentCache {
     this.#stagingTtlMs = positiveInteger(options.stagingTtlMs ?? 60 * 60 * 1000, 'stagingTtlMs');
     this.#connectTimeoutMs = positiveInteger(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs');
     this.#commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? 30_000, 'commandTimeoutMs');
+    if (options.cluster !== undefined && (options.url !== undefined || options.client !== undefined)) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT, 'cluster is used instead of url or client: give one of them');
+    }
+    if (options.cluster !== undefined && (!Array.isArray(options.cluster.rootNodes) || options.cluster.rootNodes.length === 0)) {
+      throw xopError(ErrorCodes.BAD_ARGUMENT, 'cluster.rootNodes must name at least one node ([{ url }])');
+    }
     this.#url = options.url ?? 'redis://127.0.0.1:6379';
+    this.#clusterOptions = options.cluster;
     this.#ownsClient = options.client === undefined;
     if (options.client !== undefined) this.#adopt(options.client);
   }
 
-  #adopt(client: RedisClient): RedisClient {
-    this.#client = client;
-    client.on('error', (error: unknown) => {
+  #adopt(client: RedisClient | RedisClusterClient): RedisClient {
+    const onError = (error: unknown): void => {
       this.#lastError = error; // reported with the next failing operation
-    });
-    return client;
+    };
+    client.on('error', onError);
+    if (isClusterClient(client)) {
+      client.on('node-error', onError);
+      this.#cluster = client;
+      this.#client = client as unknown as RedisClient; // see #client
+    } else {
+      this.#client = client;
+    }
+    return this.#client;
   }
 
   async #createClient(): Promise<RedisClient> {
+    if (this.#clusterOptions !== undefined) return this.#createCluster(this.#clusterOptions);
     const { createClient } = await import('redis');
     return this.#client ?? this.#adopt(createClient({
       url: this.#url,
@@ -208,6 +283,26 @@ export class RedisCache implements DocumentCache {
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
       },
     }));
+  }
+
+  /** A cluster client with, for every node connection, the settings #createClient gives a standalone one. */
+  async #createCluster(options: RedisClusterOptions): Promise<RedisClient> {
+    const { createCluster } = await import('redis');
+    const defaults = options.defaults ?? {};
+    return this.#client ?? this.#adopt(createCluster({
+      ...options,
+      defaults: {
+        disableOfflineQueue: true,
+        pingInterval: Math.max(100, Math.floor(this.#commandTimeoutMs / 3)),
+        ...defaults,
+        socket: {
+          connectTimeout: this.#connectTimeoutMs,
+          socketTimeout: this.#commandTimeoutMs,
+          reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+          ...defaults.socket,
+        } as NonNullable<typeof defaults.socket>,
+      },
+    }) as unknown as RedisClusterClient);
   }
 
   /** @internal The key of a root's meta hash. */
@@ -232,15 +327,22 @@ export class RedisCache implements DocumentCache {
       });
     }
     // Concurrent callers share one wait (one 'ready' listener, one timer).
+    // A cluster client says 'connect' once it has discovered the topology,
+    // and its connect() settles (no retries) once it has tried every root node.
+    const readyEvent = this.#cluster === undefined ? 'ready' : 'connect';
     this.#waiting ??= new Promise<void>((resolve) => {
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
-        client.off('ready', done);
+        client.off(readyEvent, done);
         this.#waiting = undefined;
         resolve();
       };
       const timer = setTimeout(done, this.#connectTimeoutMs);
-      client.once('ready', done);
+      client.once(readyEvent, done);
+      if (this.#cluster !== undefined) void this.#connecting?.then(done);
     });
     await this.#waiting;
     if (client.isReady) return client;
@@ -292,13 +394,19 @@ export class RedisCache implements DocumentCache {
     let removed = 0;
     try {
       const pattern = escapeGlob(this.#prefix) + '{*}:m';
-      for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 500 })) {
-        for (const key of (Array.isArray(batch) ? batch : [batch]) as string[]) {
-          const exp = await client.hGet(key, EXPIRY_FIELD);
-          if (exp === null || exp === undefined || exp === NEVER || Number(exp) > now) continue;
-          const rootId = key.slice(this.#prefix.length + 1, -3);
-          const deleted = await client.eval(DELETE_SCRIPT, { keys: [key], arguments: [this.bodyBase(rootId)] });
-          if (deleted === 1) removed++;
+      // A cluster: SCAN is per node, so every master is scanned in turn; the
+      // HGET and EVAL below go through the cluster client, routed by key.
+      const scanned: RedisClient[] = this.#cluster === undefined ? [client]
+        : await Promise.all(this.#cluster.masters.map((master) => this.#cluster!.nodeClient(master) as Promise<RedisClient>));
+      for (const node of scanned) {
+        for await (const batch of node.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+          for (const key of (Array.isArray(batch) ? batch : [batch]) as string[]) {
+            const exp = await client.hGet(key, EXPIRY_FIELD);
+            if (exp === null || exp === undefined || exp === NEVER || Number(exp) > now) continue;
+            const rootId = key.slice(this.#prefix.length + 1, -3);
+            const deleted = await client.eval(DELETE_SCRIPT, { keys: [key], arguments: [this.bodyBase(rootId)] });
+            if (deleted === 1) removed++;
+          }
         }
       }
     } catch (error) {

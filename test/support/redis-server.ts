@@ -4,6 +4,8 @@
  * loopback port (no persistence, its own temporary directory) and stop it
  * afterwards; else the Redis tests skip with {@link REDIS_ABSENT}. `.ci/run`
  * installs the Debian package, so on CI they always run.
+ * {@link startPrivateRedisCluster} starts a private Redis Cluster (three
+ * masters by default) the same way, whatever REDIS_URL says.
  *
  * Side-effect free on import: nothing starts until a function is called.
  */
@@ -94,6 +96,21 @@ async function waitForPong(port: number, timeoutMs: number, child: ChildProcess)
   }
 }
 
+/** Spawns one redis-server on loopback `port` (no persistence unless `extraArgs` say so) and waits for PONG. */
+async function spawnRedisServer(binary: string, port: number, dir: string, logName: string,
+  extraArgs: string[]): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--logfile', path.join(dir, logName), '--daemonize', 'no', ...extraArgs];
+  const child = spawn(binary, args, { stdio: 'ignore' });
+  try {
+    await waitForPong(port, 10_000, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return child;
+}
+
 /**
  * Starts a private redis-server on a free loopback port.
  * @param extraArgs more `--name value` arguments (e.g. `['--appendonly', 'yes']`)
@@ -108,10 +125,7 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<TestR
     child?.kill('SIGKILL');
   };
   const launch = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', dir, '--logfile', path.join(dir, 'redis.log'), '--daemonize', 'no', ...extraArgs];
-    child = spawn(binary, args, { stdio: 'ignore' });
-    await waitForPong(port, 10_000, child);
+    child = await spawnRedisServer(binary, port, dir, 'redis.log', extraArgs);
   };
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -172,4 +186,144 @@ export async function redisForTests(): Promise<TestRedis> {
     };
   }
   return startPrivateRedis();
+}
+
+/** Why the Redis Cluster tests skipped. */
+export const REDIS_CLUSTER_ABSENT =
+  'redis-server or redis-cli is not installed (apt-get install redis-server; .ci/run does it): Redis Cluster tests skipped';
+
+/** The redis-cli binary next to redis-server (or on PATH), or null. */
+export function redisCliBinary(): string | null {
+  const server = redisServerBinary();
+  const dirs = [...(server === null ? [] : [path.dirname(server)]),
+    ...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/bin', '/usr/local/bin'];
+  for (const dir of dirs) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, 'redis-cli');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * The reason the Redis Cluster tests cannot run, or null when they can. They
+ * always start their own cluster (REDIS_URL names one standalone server, not a
+ * cluster), so they need redis-server and redis-cli.
+ */
+export function redisClusterUnavailableReason(): string | null {
+  return redisServerBinary() === null || redisCliBinary() === null ? REDIS_CLUSTER_ABSENT : null;
+}
+
+/** A private Redis Cluster of masters on loopback. */
+export interface TestRedisCluster {
+  /** One `redis://127.0.0.1:PORT` per master, in start order. */
+  urls: string[];
+  ports: number[];
+  /** Stops every node (SIGTERM, then waits for exit) and removes the temporary directory. */
+  stop(): Promise<void>;
+}
+
+/** `redis-cli` with `args`; resolves with its stdout, rejects on a non-zero exit (with its output). */
+async function redisCli(cli: string, args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', (error) => { clearTimeout(timer); reject(error); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`redis-cli ${args.join(' ')} exited with ${String(code)}: ${out}`));
+    });
+  });
+}
+
+/** A free loopback port whose cluster bus port (port + 10000) is free and valid too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  const canBind = (port: number): Promise<boolean> => new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535 || taken.has(port) || taken.has(port + 10_000)) continue;
+    if (await canBind(port + 10_000)) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) for a cluster node');
+}
+
+/**
+ * Starts a private Redis Cluster: `masters` redis-servers with
+ * `--cluster-enabled yes` on free loopback ports (no persistence, one
+ * temporary directory holding their nodes-PORT.conf and logs), joined with
+ * `redis-cli --cluster create … --cluster-replicas 0`; resolves once every
+ * node reports `cluster_state:ok` and knows all the others. Stop it with {@link TestRedisCluster.stop}
+ * (also killed on process exit).
+ */
+export async function startPrivateRedisCluster(masters = 3): Promise<TestRedisCluster> {
+  const binary = redisServerBinary();
+  const cli = redisCliBinary();
+  if (binary === null || cli === null) throw new Error(REDIS_CLUSTER_ABSENT);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const killOnExit = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+    })));
+    process.off('exit', killOnExit);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const taken = new Set<number>();
+    for (let i = 0; i < masters; i++) {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const port = await freeClusterPort(taken);
+        try {
+          children.push(await spawnRedisServer(binary, port, dir, `redis-${port}.log`, ['--cluster-enabled', 'yes',
+            '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000']));
+          ports.push(port);
+          taken.add(port).add(port + 10_000);
+          lastError = undefined;
+          break;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      if (lastError !== undefined) throw lastError;
+    }
+    await redisCli(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const states = await Promise.all(ports.map((p) => redisCli(cli, ['-h', '127.0.0.1', '-p', String(p), 'cluster', 'info'])
+        .catch((error: unknown) => String(error))));
+      // Every node has all slots covered and knows every other node (the gossip has settled).
+      if (states.every((info) => /^cluster_state:ok\r?$/m.test(info) &&
+        new RegExp(`^cluster_known_nodes:${masters}\r?$`, 'm').test(info))) break;
+      if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok in 30 s:\n${states.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls: ports.map((p) => `redis://127.0.0.1:${p}`), ports, stop };
 }
