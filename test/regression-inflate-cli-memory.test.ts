@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { readXopMessage } from '../src/cli/commands/inflate.js';
 import { inflate } from '../src/xop/inflate.js';
 import { projectRoot } from './support/corpus.js';
+import { collectGarbage } from './support/gc.js';
 
 const BOUNDARY = 'MIMEBoundary_inflate_memory';
 const CONTENT_TYPE = `multipart/related; type="application/xop+xml"; start="<root@x>"; start-info="text/xml"; boundary="${BOUNDARY}"`;
@@ -39,6 +40,7 @@ async function* message(probe: { arrayBuffersAtEnd: number }): AsyncGenerator<Ui
   for (let i = 0; i < BIG_CHUNKS; i++) yield bigChunk(i, scratch);
   yield Buffer.from(`\r\n--${BOUNDARY}\r\nContent-ID: <small@x>\r\nContent-Type: text/plain\r\n\r\n`);
   yield SMALL;
+  collectGarbage(); // what is kept alive, not garbage not yet collected
   probe.arrayBuffersAtEnd = process.memoryUsage().arrayBuffers;
   yield Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 }
@@ -62,6 +64,7 @@ test('readXopMessage spools attachments to files: memory does not grow with a 48
   const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-test-spool-'));
   try {
     const probe = { arrayBuffersAtEnd: 0 };
+    collectGarbage();
     const before = process.memoryUsage().arrayBuffers;
     const read = await readXopMessage(message(probe), CONTENT_TYPE, false, spool);
     // Held in memory, the attachment alone would be 48 MiB of ArrayBuffers when the message ends.

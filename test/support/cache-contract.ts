@@ -9,10 +9,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { ErrorCodes, xopError, type AttachmentMeta, type DocumentCache } from '../../src/index.js';
 import { StreamingDigest, xxh64Hex } from '../../src/cache/digest.js';
+import { collectGarbage } from './gc.js';
 import { chunk, SHARED_CORPUS_ABSENT, sharedBinaryFiles, sharedCorpusDir } from './corpus.js';
 
 /** What a cache's test file provides to the contract suite. */
@@ -34,12 +33,6 @@ export interface ContractHarness {
 const MiB = 1024 * 1024;
 
 /** Deterministic bytes (xorshift32), different for each seed. */
-/** A full garbage collection, without running the test process with --expose-gc. */
-const collectGarbage: () => void = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
-})();
-
 export function bytesOf(seed: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
   let x = (seed * 2654435761) >>> 0 || 1;
