@@ -25,7 +25,7 @@
 //     the size and SHA-256 of what it got. echo makes gSOAP answer MTOM
 //     (soap_set_omode SOAP_ENC_MTOM), which send() parses.
 // What the peer showed (asserted below, so a change shows up):
-// - gSOAP's client reads a SOAP fault only from HTTP 200, 400 or 500. The
+// - gSOAP's client reads a SOAP fault only from a 2xx, 400 or 500 answer. The
 //   receiver answers a limit (here limits.partBytes) with 413 and a SOAP
 //   fault; gSOAP reports that as "HTTP Error" 413 (soap->error 413) and keeps
 //   our whole fault envelope as the fault detail text, so the faultstring is
@@ -258,7 +258,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       assert.deepEqual(seen, [], 'onMessage is not called');
       assert.deepEqual(errors, [{ status: 413, code: ErrorCodes.MIME_PART_TOO_LARGE }]);
       const printed = failure(result);
-      // gSOAP reads a SOAP fault from 200, 400 and 500 only: 413 is soap->error 413, "HTTP Error".
+      // gSOAP reads a SOAP fault from 2xx, 400 and 500 only: 413 is soap->error 413, "HTTP Error".
       assert.equal(printed['ERROR'], '413 HTTP 413');
       assert.equal(printed['FAULTSTRING'], 'HTTP Error');
       const detail = printed['FAULTDETAIL']!;
