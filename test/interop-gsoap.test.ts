@@ -10,27 +10,37 @@
 //     upload(name, data) whose data member is gSOAP's _xop__Include (with an
 //     xmime5:contentType attribute), 300 KB of fixed-seed bytes, SOAP 1.1
 //     and 1.2; the receiver stores the attachment and answers with a digest
-//     that gSOAP must deserialize and print. Two refusals: an onMessage that
-//     throws (gSOAP reads the SOAP fault: SOAP 1.1 Client with HTTP 500,
-//     SOAP 1.2 Sender with 400) and a receiver limit (partBytes) that the
-//     upload exceeds (see below).
+//     that gSOAP must deserialize and print; once with Content-Length (gSOAP
+//     counts the message first, its default) and once streamed chunked
+//     (SOAP_IO_CHUNK). Two refusals: an onMessage that throws (gSOAP reads
+//     the SOAP fault: SOAP 1.1 Client with HTTP 500, SOAP 1.2 Sender with
+//     400) and a receiver limit (partBytes) that the upload exceeds (see
+//     below).
 //  2. gSOAP SwA client → receive(): soap_set_mime + soap_set_mime_attachment
 //     (three attachments: binary with a bracketed Content-ID, text with a
 //     bare one, binary with only Content-Location); a loopback server takes
 //     the bytes and Content-Type as gSOAP sent them and answers swa; receive()
-//     parses them whole, byte by byte and in 64 KiB slices.
+//     parses them whole, byte by byte and in 64 KiB slices. The same client
+//     also POSTs to createReceiver, whose answer (computed from the cache)
+//     gSOAP prints.
 //  3. send() → gSOAP server (soap_bind/soap_accept/soap_serve on 127.0.0.1,
 //     a spawned process): MTOM from cached attachments and optimized from
 //     inline base64, SwA with three parts, SOAP 1.1 and 1.2; gSOAP reports
 //     the size and SHA-256 of what it got. echo makes gSOAP answer MTOM
-//     (soap_set_omode SOAP_ENC_MTOM), which send() parses.
+//     (soap_set_omode SOAP_ENC_MTOM), which send() parses; a gSOAP fault
+//     (soap_sender_fault) is thrown by send() as ERR_SOAP_FAULT.
 // What the peer showed (asserted below, so a change shows up):
 // - gSOAP's client reads a SOAP fault only from a 2xx, 400 or 500 answer. The
 //   receiver answers a limit (here limits.partBytes) with 413 and a SOAP
 //   fault; gSOAP reports that as "HTTP Error" 413 (soap->error 413) and keeps
 //   our whole fault envelope as the fault detail text, so the faultstring is
 //   there, unparsed. 413 is the receiver's deliberate HTTP-level refusal
-//   (src/receive/reply.ts), unchanged here.
+//   (src/receive/reply.ts), unchanged here. (gSOAP writes the whole request
+//   before it reads the answer: an upload more than the receiver's
+//   lingerBytes (1 MiB) past the limit meets the lingering close, and gSOAP
+//   reports "Broken pipe" or the 413 depending on socket buffering, so the
+//   test stays one byte over the limit. The program ignores SIGPIPE, as
+//   gSOAP's documentation asks; without that the client is killed.)
 // - gSOAP writes a SwA Content-ID exactly as the application passes it
 //   (brackets or not; an empty or missing id gives an empty or no header);
 //   its boundary is the same 64-character one in every run (the client's
@@ -160,7 +170,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
   const cache = new MemoryCache();
   const PART_LIMIT = 400_000;
   let server: TestServer | null = null;
-  const seen: Array<{ message: ReceivedMessage; contentType: string; bytes: Buffer }> = [];
+  const seen: Array<{ message: ReceivedMessage; contentType: string; headers: http.IncomingHttpHeaders; bytes: Buffer }> = [];
   const errors: Array<{ status: number; code: unknown }> = [];
 
   before(async () => {
@@ -172,7 +182,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
         const attachment = message.attachments[0];
         const bytes = attachment === undefined ? Buffer.alloc(0)
           : await cachedBytes(cache, context.rootId, attachment.properties.wss_attachment_content_id);
-        seen.push({ message, contentType: String(context.req.headers['content-type']), bytes });
+        seen.push({ message, contentType: String(context.req.headers['content-type']), headers: context.req.headers, bytes });
         const name = /<name>([^<]*)<\/name>/.exec(message.rootDocument.xml.toString('utf8'))?.[1] ?? '';
         if (name === 'refuse me') throw xopError(ErrorCodes.BAD_ARGUMENT, 'uploads named "refuse me" are refused');
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><digest>${name} ${bytes.length} ${sha256(bytes)}</digest></i:uploadResponse>` };
@@ -197,7 +207,9 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       assert.equal(result.stdout.trim(), `RESULT photo ${version} ${data.length} ${sha256(data)}`);
 
       assert.equal(seen.length, 1);
-      const { message, contentType, bytes } = seen[0]!;
+      const { message, contentType, headers, bytes } = seen[0]!;
+      assert.match(String(headers['content-length']), /^\d+$/, 'gSOAP counts the length first');
+      assert.equal(headers['transfer-encoding'], undefined);
       assert.match(contentType, /^multipart\/related;/);
       assert.match(contentType, /type="application\/xop\+xml"/);
       assert.match(contentType, /start="<SOAP-ENV:Envelope>"/);
@@ -223,6 +235,28 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       const xml = message.rootDocument.xml.toString('utf8');
       assert.ok(xml.includes(`<data xmime5:contentType="image/png"><xop:Include href="cid:${String(id)}"/></data>`), xml);
       assert.ok(xml.includes(`xmlns:xop="${XOP_NS}"`) && xml.includes(`xmlns:xmime5="${XMIME_NS}"`), 'namespaces carried down from the Envelope');
+    });
+
+    test(`SOAP ${version}: the same upload streamed with chunked transfer coding (SOAP_IO_CHUNK)`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      const data = pseudoRandomBytes(300_000, version === '1.1' ? 63 : 64);
+      seen.length = 0;
+      const result = await gsoap(['mtom', server!.url, version, inputFile(`mtom-chunked-${version}.bin`, data), 'chunked', 'image/png', 'chunked']);
+      await server!.idle();
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stdout.trim(), `RESULT chunked ${data.length} ${sha256(data)}`);
+      assert.equal(seen.length, 1);
+      const { message, headers, bytes } = seen[0]!;
+      assert.equal(headers['transfer-encoding'], 'chunked');
+      assert.equal(headers['content-length'], undefined);
+      assert.equal(message.soap.version, version);
+      assert.deepEqual(message.warnings, []);
+      assert.equal(message.attachments.length, 1);
+      assert.equal(message.xopIncludes[0]!.contentId, message.attachments[0]!.properties.wss_attachment_content_id);
+      assert.equal(sha256(bytes), sha256(data));
     });
 
     test(`SOAP ${version}: an onMessage refusal reaches gSOAP as a SOAP fault (${version === '1.1' ? 'Client, HTTP 500' : 'Sender, HTTP 400'})`, async (t) => {
@@ -366,6 +400,55 @@ describe('gSOAP 2.8.124 SwA client (soap_set_mime_attachment) writes messages th
   }
 });
 
+describe('gSOAP 2.8.124 SwA client POSTs to the xopstream receiver and reads its answer', () => {
+  const cache = new MemoryCache();
+  let server: TestServer | null = null;
+  const seen: ReceivedMessage[] = [];
+
+  before(async () => {
+    if (GSOAP_ABSENT !== null) return;
+    server = await listen(createReceiver({
+      cache,
+      onMessage: async (message, context) => {
+        seen.push(message);
+        // One line per stored attachment, computed from the cache, for gSOAP to print.
+        const lines = await Promise.all(message.attachments.map(async (a) => {
+          const id = a.properties.wss_attachment_content_id;
+          return `${String(id)} ${a.properties.wss_attachment_content_type} ${a.size} ${sha256(await cachedBytes(cache, context.rootId, id))}`;
+        }));
+        return { xml: `<i:swaResponse xmlns:i="${NS}"><report>${lines.join(' | ')}</report></i:swaResponse>` };
+      },
+    }));
+  });
+  after(() => server?.close());
+
+  const photo = pseudoRandomBytes(250_000, 73);
+  const notes = Buffer.from('\r\n--\r\nnotes\r\n');
+
+  for (const version of ['1.1', '1.2'] as const) {
+    test(`SOAP ${version}: every attachment stored with its id, type and bytes; gSOAP prints our answer`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      seen.length = 0;
+      const result = await gsoap(['swa', server!.url, version, 'cid:photo@gsoap.test',
+        inputFile('post-photo.bin', photo), 'image/jpeg', '<photo@gsoap.test>', '-',
+        inputFile('post-notes.txt', notes), 'text/plain', '<notes@gsoap.test>', '-']);
+      await server!.idle();
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stdout.trim(), `RESULT photo@gsoap.test image/jpeg ${photo.length} ${sha256(photo)}` +
+        ` | notes@gsoap.test text/plain ${notes.length} ${sha256(notes)}`);
+      assert.equal(seen.length, 1);
+      const message = seen[0]!;
+      assert.equal(message.soap.version, version);
+      assert.equal(message.soap.bodyElement, `{${NS}}swa`);
+      assert.deepEqual(message.warnings, []);
+      assert.deepEqual(message.attachments.map((a) => a.referencedBy.map((r) => r.kind)), [['swaRef'], []]);
+    });
+  }
+});
+
 // --- 3. send() → gSOAP server -----------------------------------------------------------------
 
 describe('xopstream send() calls a gSOAP 2.8.124 server (soap_serve)', () => {
@@ -473,6 +556,24 @@ describe('xopstream send() calls a gSOAP 2.8.124 server (soap_serve)', () => {
       assert.deepEqual(rest, stored.map((a, i) =>
         `id=<${composed.parts[i]!.contentId}> type=${a.contentType} location= ${a.bytes.length} ${sha256(a.bytes)}`));
       assert.deepEqual(composed.parts.slice(0, 2).map((p) => p.contentId), ['photo@xopstream.test', 'note.txt']);
+    });
+
+    test(`SOAP ${version}: a gSOAP fault (${version === '1.1' ? 'Client, HTTP 500' : 'Sender, HTTP 400'}) is thrown by send() as ERR_SOAP_FAULT`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      // No data element: the service answers soap_sender_fault.
+      await assert.rejects(send(url, { mode: 'mtom', soapVersion: version, xml: `<i:upload xmlns:i="${NS}"><name>none</name></i:upload>` }),
+        (error: Error & { code?: string; details?: Record<string, unknown> }) => {
+          assert.equal(error.code, ErrorCodes.SOAP_FAULT);
+          assert.equal(error.details!['status'], version === '1.1' ? 500 : 400);
+          assert.equal(error.details!['faultCodeName'], version === '1.1'
+            ? '{http://schemas.xmlsoap.org/soap/envelope/}Client' : '{http://www.w3.org/2003/05/soap-envelope}Sender');
+          assert.equal(error.details!['reason'], 'no data element');
+          assert.equal(error.details!['soapVersion'], version);
+          return true;
+        });
     });
 
     test(`SOAP ${version}: gSOAP's MTOM answer (echo) parses into an attachment with the exact bytes`, async (t) => {
