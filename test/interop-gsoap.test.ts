@@ -27,7 +27,8 @@
 //     a spawned process): MTOM from cached attachments and optimized from
 //     inline base64, SwA with three parts, SOAP 1.1 and 1.2; gSOAP reports
 //     the size and SHA-256 of what it got. echo makes gSOAP answer MTOM
-//     (soap_set_omode SOAP_ENC_MTOM), which send() parses; a gSOAP fault
+//     (soap_set_omode SOAP_ENC_MTOM), and swa with name "echo" makes it
+//     answer SwA (soap_set_mime_attachment); send() parses both; a gSOAP fault
 //     (soap_sender_fault) is thrown by send() as ERR_SOAP_FAULT.
 // What the peer showed (asserted below, so a change shows up):
 // - gSOAP's client reads a SOAP fault only from a 2xx, 400 or 500 answer. The
@@ -561,6 +562,33 @@ describe('xopstream send() calls a gSOAP 2.8.124 server (soap_serve)', () => {
       assert.deepEqual(rest, stored.map((a, i) =>
         `id=<${composed.parts[i]!.contentId}> type=${a.contentType} location= ${a.bytes.length} ${sha256(a.bytes)}`));
       assert.deepEqual(composed.parts.slice(0, 2).map((p) => p.contentId), ['photo@xopstream.test', 'note.txt']);
+    });
+
+    test(`SOAP ${version}: gSOAP's SwA answer (soap_set_mime_attachment) parses into every attachment with its id, type and bytes`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      const rootId = randomUUID();
+      const stored = [
+        { contentId: 'photo@xopstream.test', contentType: 'image/jpeg', bytes: pseudoRandomBytes(200_000, version === '1.1' ? 89 : 90) },
+        { contentId: 'note.txt', contentType: 'text/plain; charset=utf-8', bytes: Buffer.from('\r\nline one\r\n--line two\r\n') },
+      ];
+      const cache = await cacheWith(rootId, stored);
+      // name "echo": the service sends every attachment it got back with soap_set_mime_attachment.
+      const response = await send(url, { mode: 'swa', soapVersion: version, rootId, cache, xml: `<i:swa xmlns:i="${NS}"><name>echo</name></i:swa>` });
+      assert.equal(response.status, 200);
+      assert.match(String(response.contentType), new RegExp(`^multipart/related; charset=utf-8; boundary="==[A-Za-z0-9+/]{60}=="; ` +
+        `type="${version === '1.1' ? 'text/xml' : 'application/soap\\+xml'}"; start="<SOAP-ENV:Envelope>"$`));
+      assert.equal(response.soap.version, version);
+      assert.equal(response.soap.bodyElement, `{${NS}}swaResponse`);
+      assert.deepEqual(response.warnings, []);
+      const id = response.rootDocument.properties.wss_root_document_id;
+      assert.deepEqual(response.attachments.map((a) => [a.properties.wss_attachment_content_id, a.properties.wss_attachment_content_type, a.size]),
+        stored.map((a) => [a.contentId, a.contentType, a.bytes.length]));
+      for (const a of stored) {
+        assert.equal(sha256(await readAll(await response.cache.open(id, a.contentId))), sha256(a.bytes), a.contentId);
+      }
     });
 
     test(`SOAP ${version}: a gSOAP fault (${version === '1.1' ? 'Client, HTTP 500' : 'Sender, HTTP 400'}) is thrown by send() as ERR_SOAP_FAULT`, async (t) => {

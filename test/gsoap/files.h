@@ -27,5 +27,6 @@ int ns__upload(char *name, struct ns__Data *data, char **digest);
 /// Answers with the same file, as an MTOM attachment.
 int ns__echo(struct ns__Data *data, struct ns__echoResponse { struct ns__Data *data; } *response);
 
-/// SwA: the attachments are the message's MIME parts; answers one line per part.
+/// SwA: the attachments are the message's MIME parts; answers one line per
+/// part, and with name "echo" sends them all back as SwA attachments.
 int ns__swa(char *name, char **report);

@@ -148,6 +148,8 @@ static int server(void) {
     if (soap_serve(soap) != SOAP_OK) soap_print_fault(soap, stderr);
     soap_destroy(soap);
     soap_end(soap);
+    // soap_set_omode stays on the context: echo's MTOM must not frame the next answers.
+    soap_clr_omode(soap, SOAP_ENC_MTOM);
   }
   soap_free(soap);
   return 0;
@@ -201,5 +203,15 @@ int ns__swa(struct soap *soap, char *name, char **report) {
       " location=" + (part->location != NULL ? part->location : "") + " " + describe((const unsigned char *)part->ptr, part->size);
   }
   *report = copy(soap, out + " | parts=" + std::to_string(n));
+  if (name != NULL && strcmp(name, "echo") == 0) {
+    // Answers SwA: every received attachment back (the root part, size 0, left out).
+    struct soap_multipart *received = soap->mime.list;
+    soap_set_mime(soap, NULL, NULL);
+    for (struct soap_multipart *part = received; part != NULL; part = part->next) {
+      if (part->size == 0) continue;
+      if (soap_set_mime_attachment(soap, part->ptr, part->size, SOAP_MIME_BINARY, part->type, part->id, part->location, NULL) != SOAP_OK)
+        return soap->error;
+    }
+  }
   return SOAP_OK;
 }
