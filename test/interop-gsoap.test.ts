@@ -12,7 +12,8 @@
 //     and 1.2; the receiver stores the attachment and answers with a digest
 //     that gSOAP must deserialize and print; once with Content-Length (gSOAP
 //     counts the message first, its default) and once streamed chunked
-//     (SOAP_IO_CHUNK). Two refusals: an onMessage that throws (gSOAP reads
+//     (SOAP_IO_CHUNK), and two calls on one kept-alive connection
+//     (SOAP_IO_KEEPALIVE). Two refusals: an onMessage that throws (gSOAP reads
 //     the SOAP fault: SOAP 1.1 Client with HTTP 500, SOAP 1.2 Sender with
 //     400) and a receiver limit (partBytes) that the upload exceeds (see
 //     below).
@@ -175,7 +176,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
   const cache = new MemoryCache();
   const PART_LIMIT = 400_000;
   let server: TestServer | null = null;
-  const seen: Array<{ message: ReceivedMessage; contentType: string; headers: http.IncomingHttpHeaders; bytes: Buffer }> = [];
+  const seen: Array<{ message: ReceivedMessage; contentType: string; headers: http.IncomingHttpHeaders; port: number | undefined; bytes: Buffer }> = [];
   const errors: Array<{ status: number; code: unknown }> = [];
 
   before(async () => {
@@ -187,7 +188,8 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
         const attachment = message.attachments[0];
         const bytes = attachment === undefined ? Buffer.alloc(0)
           : await cachedBytes(cache, context.rootId, attachment.properties.wss_attachment_content_id);
-        seen.push({ message, contentType: String(context.req.headers['content-type']), headers: context.req.headers, bytes });
+        seen.push({ message, contentType: String(context.req.headers['content-type']), headers: context.req.headers,
+          port: context.req.socket.remotePort, bytes });
         const name = /<name>([^<]*)<\/name>/.exec(message.rootDocument.xml.toString('utf8'))?.[1] ?? '';
         if (name === 'refuse me') throw xopError(ErrorCodes.BAD_ARGUMENT, 'uploads named "refuse me" are refused');
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><digest>${name} ${bytes.length} ${sha256(bytes)}</digest></i:uploadResponse>` };
@@ -262,6 +264,27 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       assert.equal(message.attachments.length, 1);
       assert.equal(message.xopIncludes[0]!.contentId, message.attachments[0]!.properties.wss_attachment_content_id);
       assert.equal(sha256(bytes), sha256(data));
+    });
+
+    test(`SOAP ${version}: two calls on one kept-alive connection (SOAP_IO_KEEPALIVE)`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      const data = pseudoRandomBytes(120_000, version === '1.1' ? 65 : 66);
+      seen.length = 0;
+      const result = await gsoap(['mtom', server!.url, version, inputFile(`mtom-keepalive-${version}.bin`, data), 'twice', 'image/png', 'keepalive']);
+      await server!.idle();
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.deepEqual(result.stdout.trim().split('\n'), Array(2).fill(`RESULT twice ${data.length} ${sha256(data)}`));
+      assert.equal(seen.length, 2);
+      assert.deepEqual(seen.map((s) => s.headers['connection']), ['keep-alive', 'keep-alive']);
+      assert.equal(seen[0]!.port, seen[1]!.port, 'the second call came on the same connection');
+      for (const { message, bytes } of seen) {
+        assert.deepEqual(message.warnings, []);
+        assert.equal(message.attachments.length, 1);
+        assert.equal(sha256(bytes), sha256(data));
+      }
     });
 
     test(`SOAP ${version}: an onMessage refusal reaches gSOAP as a SOAP fault (${version === '1.1' ? 'Client, HTTP 500' : 'Sender, HTTP 400'})`, async (t) => {

@@ -2,11 +2,12 @@
 // time from the stubs soapcpp2 generates for files.h, linked with Debian's
 // libgsoap++. What it prints is what the test asserts on.
 //
-//   xopgsoap mtom URL VERSION FILE NAME TYPE [chunked]
+//   xopgsoap mtom URL VERSION FILE NAME TYPE [chunked] [keepalive]
 //     gSOAP MTOM client (SOAP_ENC_MTOM): calls upload with FILE as an
 //     _xop__Include attachment of media type TYPE; prints RESULT <digest>.
 //     chunked: gSOAP streams the request (SOAP_IO_CHUNK) instead of
-//     counting its length first.
+//     counting its length first. keepalive: two calls on one context with
+//     SOAP_IO_KEEPALIVE (one connection if the server keeps it open).
 //   xopgsoap swa URL VERSION NAME [FILE TYPE ID LOCATION]...
 //     gSOAP SwA client (soap_set_mime + soap_set_mime_attachment): calls swa
 //     with one MIME attachment per FILE ("-" for ID or LOCATION: none); prints
@@ -74,11 +75,17 @@ static int failed(struct soap *soap) {
 }
 
 static int mtom_client(int argc, char **argv) {
-  if (argc != 7 && !(argc == 8 && strcmp(argv[7], "chunked") == 0)) {
-    fprintf(stderr, "usage: xopgsoap mtom URL VERSION FILE NAME TYPE [chunked]\n");
+  if (argc < 7) {
+    fprintf(stderr, "usage: xopgsoap mtom URL VERSION FILE NAME TYPE [chunked] [keepalive]\n");
     return 2;
   }
-  struct soap *soap = soap_new1(SOAP_ENC_MTOM | (argc == 8 ? SOAP_IO_CHUNK : 0));
+  int mode = SOAP_ENC_MTOM, calls = 1;
+  for (int i = 7; i < argc; i++) {
+    if (strcmp(argv[i], "chunked") == 0) mode |= SOAP_IO_CHUNK;
+    else if (strcmp(argv[i], "keepalive") == 0) { mode |= SOAP_IO_KEEPALIVE; calls = 2; }
+    else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+  }
+  struct soap *soap = soap_new1(mode);
   set_version(soap, argv[3]);
   struct ns__Data data;
   data.xop__Include.__ptr = read_file(soap, argv[4], &data.xop__Include.__size);
@@ -86,10 +93,12 @@ static int mtom_client(int argc, char **argv) {
   data.xop__Include.type = argv[6];
   data.xop__Include.options = NULL;
   data.xmime5__contentType = argv[6];
-  char *digest = NULL;
   int status = 0;
-  if (soap_call_ns__upload(soap, argv[2], NULL, argv[5], &data, &digest) == SOAP_OK) printf("RESULT %s\n", digest != NULL ? digest : "(null)");
-  else status = failed(soap);
+  for (int call = 0; call < calls && status == 0; call++) {
+    char *digest = NULL;
+    if (soap_call_ns__upload(soap, argv[2], NULL, argv[5], &data, &digest) == SOAP_OK) printf("RESULT %s\n", digest != NULL ? digest : "(null)");
+    else status = failed(soap);
+  }
   soap_destroy(soap);
   soap_end(soap);
   soap_free(soap);
