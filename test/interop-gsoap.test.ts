@@ -15,8 +15,8 @@
 //     (SOAP_IO_CHUNK), and two calls on one kept-alive connection
 //     (SOAP_IO_KEEPALIVE). Two refusals: an onMessage that throws (gSOAP reads
 //     the SOAP fault: SOAP 1.1 Client with HTTP 500, SOAP 1.2 Sender with
-//     400) and a receiver limit (partBytes) that the upload exceeds (see
-//     below).
+//     400; the connection stays usable for the next call) and a receiver
+//     limit (partBytes) that the upload exceeds (see below).
 //  2. gSOAP SwA client → receive(): soap_set_mime + soap_set_mime_attachment
 //     (three attachments: binary with a bracketed Content-ID, text with a
 //     bare one, binary with only Content-Location); a loopback server takes
@@ -191,7 +191,9 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
         seen.push({ message, contentType: String(context.req.headers['content-type']), headers: context.req.headers,
           port: context.req.socket.remotePort, bytes });
         const name = /<name>([^<]*)<\/name>/.exec(message.rootDocument.xml.toString('utf8'))?.[1] ?? '';
-        if (name === 'refuse me') throw xopError(ErrorCodes.BAD_ARGUMENT, 'uploads named "refuse me" are refused');
+        if (name === 'refuse me' || (name === 'refuse once' && seen.length === 1)) {
+          throw xopError(ErrorCodes.BAD_ARGUMENT, `uploads named "${name}" are refused`);
+        }
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><digest>${name} ${bytes.length} ${sha256(bytes)}</digest></i:uploadResponse>` };
       },
       onError: (error, context) => { errors.push({ status: context.status, code: (error as { code?: unknown }).code }); },
@@ -305,6 +307,24 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       assert.equal(seen.length, 1, 'the message was received before onMessage refused it');
       assert.deepEqual(await cache.list(seen[0]!.message.rootDocument.properties.wss_root_document_id), [],
         'the refused message\'s documents are deleted');
+    });
+
+    test(`SOAP ${version}: after a refusal, the next call on the kept-alive connection succeeds`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      const data = pseudoRandomBytes(50_000, version === '1.1' ? 67 : 68);
+      seen.length = 0;
+      const result = await gsoap(['mtom', server!.url, version, inputFile('refuse-once.bin', data), 'refuse once', 'image/png', 'keepalive']);
+      await server!.idle();
+      assert.equal(result.code, 3, result.stdout + result.stderr);
+      const lines = result.stdout.trim().split('\n');
+      assert.equal(lines[0], `ERROR 12 HTTP ${version === '1.1' ? 500 : 400}`);
+      assert.equal(lines[2], 'FAULTSTRING uploads named "refuse once" are refused');
+      assert.equal(lines.at(-1), `RESULT refuse once ${data.length} ${sha256(data)}`);
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0]!.port, seen[1]!.port, 'the receiver kept the connection after the fault');
     });
 
     test(`SOAP ${version}: a limit refusal (413) is an HTTP error to gSOAP, our fault envelope its detail`, async (t) => {

@@ -94,7 +94,7 @@ static int mtom_client(int argc, char **argv) {
   data.xop__Include.options = NULL;
   data.xmime5__contentType = argv[6];
   int status = 0;
-  for (int call = 0; call < calls && status == 0; call++) {
+  for (int call = 0; call < calls; call++) { // the second call also after a failed first one
     char *digest = NULL;
     if (soap_call_ns__upload(soap, argv[2], NULL, argv[5], &data, &digest) == SOAP_OK) printf("RESULT %s\n", digest != NULL ? digest : "(null)");
     else status = failed(soap);
