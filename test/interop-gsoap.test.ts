@@ -162,7 +162,7 @@ function gsoap(args: string[]): Promise<Run> {
 function failure(result: Run): Record<string, string> {
   return Object.fromEntries(result.stdout.trim().split('\n').map((line) => {
     const space = line.indexOf(' ');
-    return [line.slice(0, space), line.slice(space + 1)];
+    return space === -1 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
   }));
 }
 
