@@ -81,6 +81,7 @@ export type {
   ReceiverOptions, ReceiverServerOptions, ReceiverHandler, ReceiverContext, ReceiverReply, ReceiverTimeouts,
 } from './receive/receiver.js';
 export { ROOT_ID_HEADER, RECEIVER_NAMESPACE, statusOf as receiverStatusOf } from './receive/reply.js';
+export type { FaultStatusMode } from './receive/reply.js';
 
 export { compose, soapMediaType } from './send/compose.js';
 export type { ComposeOptions, ComposedMessage, ComposedPart, SendMode } from './send/compose.js';

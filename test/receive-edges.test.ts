@@ -31,16 +31,22 @@ describe('error → HTTP status', () => {
   ];
   for (const [what, error, status] of table) it(`${what} → ${status}`, () => assert.equal(statusOf(error), status));
 
-  it('SOAP 1.1: a fault for a malformed message goes with 500 (SOAP 1.1 §6.2, WS-I BP R1126); HTTP-level refusals keep their 4xx', () => {
+  it("by default the status does not depend on the SOAP version; faultStatus 'soap' gives the binding's (1.1: 500, 1.2: 400 Sender / 500 Receiver), except 415, 408, 405", () => {
+    const httpLevel = new Set([415, 408, 405]);
     for (const [what, error, status] of table) {
-      assert.equal(statusOf(error, '1.1'), status === 400 ? 500 : status, what);
-      assert.equal(statusOf(error, '1.2'), status, what);
+      assert.equal(statusOf(error, '1.1'), status, what);
+      assert.equal(statusOf(error, '1.2', 'http'), status, what);
+      assert.equal(statusOf(error, '1.1', 'soap'), httpLevel.has(status) ? status : 500, what);
+      assert.equal(statusOf(error, '1.2', 'soap'), httpLevel.has(status) ? status : status >= 500 ? 500 : 400, what);
     }
-    const reply = faultReply(xopError(ErrorCodes.XML_MALFORMED, 'not well-formed', { offset: 7 }), '1.1');
-    assert.equal(reply.status, 500);
-    assert.match(reply.body.toString(), /<faultcode>soap:Client<\/faultcode>/, 'still the client\'s fault');
-    assert.match(reply.body.toString(), /offset="7"/);
-    assert.equal(faultReply(xopError(ErrorCodes.XML_MALFORMED, 'x'), '1.2').status, 400);
+    const malformed = xopError(ErrorCodes.XML_MALFORMED, 'not well-formed', { offset: 7 });
+    assert.equal(faultReply(malformed, '1.1').status, 400);
+    const soap11 = faultReply(malformed, '1.1', 'soap');
+    assert.equal(soap11.status, 500);
+    assert.match(soap11.body.toString(), /<faultcode>soap:Client<\/faultcode>/, "still the client's fault");
+    assert.match(soap11.body.toString(), /offset="7"/);
+    assert.equal(faultReply(xopError(ErrorCodes.MIME_PART_TOO_LARGE, 'x'), '1.2', 'soap').status, 400);
+    assert.equal(faultReply(xopError(ErrorCodes.CACHE_SINK_FAILED, 'x'), '1.2', 'soap').status, 500);
   });
 });
 

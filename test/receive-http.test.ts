@@ -70,8 +70,7 @@ describe('receiver: end to end over loopback into a FileCache', () => {
         const response = await post(s.server.url, m.body, m.contentType, { chunkSize: 4096 });
         if (response.status !== 200) {
           // Refused (not SOAP, an include naming no part): a fault, and nothing stored.
-          // 500 for a SOAP 1.1 fault (SOAP 1.1 §6.2, WS-I BP R1126), 400 for SOAP 1.2's Sender.
-          assert.ok([400, 415, 500].includes(response.status), `${m.name}: ${response.status}`);
+          assert.ok([400, 415].includes(response.status), `${m.name}: ${response.status}`);
           assert.ok(faultSummary(response.body).code?.startsWith('ERR_'), m.name);
           continue;
         }
@@ -324,8 +323,8 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
     return response;
   }
 
-  it('malformed SOAP 1.1 → 500 soap:Client (SOAP 1.1 §6.2, WS-I BP R1126: every SOAP 1.1 fault goes with 500)', async () => {
-    const r = await expectFault(Buffer.from(envelope11('<a><b></a>')), 'text/xml', 500, 'soap:Client', ErrorCodes.XML_MALFORMED);
+  it('malformed SOAP 1.1 → 400 soap:Client', async () => {
+    const r = await expectFault(Buffer.from(envelope11('<a><b></a>')), 'text/xml', 400, 'soap:Client', ErrorCodes.XML_MALFORMED);
     assert.equal(r.headers['content-type'], 'text/xml; charset=utf-8');
   });
 
@@ -336,14 +335,14 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
     assert.ok(r.body.includes(Buffer.from(SOAP12)));
   });
 
-  it('an xop:Include naming no part → 500 (SOAP 1.1) soap:Client ERR_XOP_MISSING_PART', async () => {
+  it('an xop:Include naming no part → 400 ERR_XOP_MISSING_PART', async () => {
     const m = buildMessage('mtom', '1.1', [{ contentId: 'a@x', contentType: 'application/pdf', body: Buffer.alloc(1000, 3) }]);
     const broken = Buffer.from(m.body.toString('latin1').replace('Content-ID: <a@x>', 'Content-ID: <other@x>'), 'latin1');
-    await expectFault(broken, m.contentType, 500, 'soap:Client', ErrorCodes.XOP_MISSING_PART);
+    await expectFault(broken, m.contentType, 400, 'soap:Client', ErrorCodes.XOP_MISSING_PART);
   });
 
-  it('an Envelope in an unknown namespace → 500 VersionMismatch (answered in SOAP 1.1)', async () => {
-    await expectFault(Buffer.from('<s:Envelope xmlns:s="urn:not-soap"><s:Body/></s:Envelope>'), 'text/xml', 500,
+  it('an Envelope in an unknown namespace → 400 VersionMismatch', async () => {
+    await expectFault(Buffer.from('<s:Envelope xmlns:s="urn:not-soap"><s:Body/></s:Envelope>'), 'text/xml', 400,
       'soap:VersionMismatch', ErrorCodes.SOAP_NOT_ENVELOPE);
   });
 
@@ -359,10 +358,10 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
       { headers: { 'content-length': String(2 * 1024 * 1024) } });
   });
 
-  it('a JSON body → 415; no Content-Type → 415; multipart without a boundary → 500 soap:Client (SOAP 1.1)', async () => {
+  it('a JSON body → 415; no Content-Type → 415; multipart without a boundary → 400', async () => {
     await expectFault(Buffer.from('{"a":1}'), 'application/json', 415, 'soap:Client', ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE);
     await expectFault(Buffer.from(envelope11('')), null, 415, 'soap:Client', ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE);
-    await expectFault(Buffer.from('--x\r\n\r\n--x--'), 'multipart/related', 500, 'soap:Client', ErrorCodes.MIME_NO_BOUNDARY);
+    await expectFault(Buffer.from('--x\r\n\r\n--x--'), 'multipart/related', 400, 'soap:Client', ErrorCodes.MIME_NO_BOUNDARY);
   });
 
   it('a GET → 405 with Allow: POST', async () => {
@@ -408,6 +407,40 @@ describe('receiver: faults (status, SOAP version, fault code) and nothing left i
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("receiver: faultStatus 'soap' answers every fault under its SOAP binding's status", () => {
+  let s: Awaited<ReturnType<typeof setup>>;
+  before(async () => { s = await setup({ faultStatus: 'soap', limits: { partBytes: 64 * 1024, totalBytes: 1024 * 1024 } }); });
+  after(async () => { await s.done(); });
+
+  async function fault(body: Buffer, contentType: string | null): Promise<{ status: number; faultCode: string | null; code: string | null }> {
+    const response = await post(s.server.url, body, contentType);
+    await s.server.idle();
+    assert.deepEqual(fileCacheState(s.dir), { roots: [], temporary: [] });
+    return { status: response.status, ...faultSummary(response.body) };
+  }
+
+  it('SOAP 1.1: malformed and over a limit both go with 500 (SOAP 1.1 §6.2, WS-I BP R1126), still soap:Client', async () => {
+    const malformed = Buffer.from(`<s:Envelope xmlns:s="${SOAP11}"><s:Body><a><b></a></s:Body></s:Envelope>`);
+    assert.deepEqual(await fault(malformed, 'text/xml'), { status: 500, faultCode: 'soap:Client', code: ErrorCodes.XML_MALFORMED });
+    const big = buildMessage('swa', '1.1', [{ contentId: 'big@x', contentType: 'application/octet-stream', body: Buffer.alloc(100_000, 1) }]);
+    assert.deepEqual(await fault(big.body, big.contentType), { status: 500, faultCode: 'soap:Client', code: ErrorCodes.MIME_PART_TOO_LARGE });
+  });
+
+  it('SOAP 1.2: a Sender fault goes with 400 whatever went wrong (part 2 §7.5.2.2), a limit included', async () => {
+    const big = buildMessage('mtom', '1.2', [{ contentId: 'big@x', contentType: 'application/octet-stream', body: Buffer.alloc(100_000, 1) }]);
+    assert.deepEqual(await fault(big.body, big.contentType), { status: 400, faultCode: 'soap:Sender', code: ErrorCodes.MIME_PART_TOO_LARGE });
+  });
+
+  it('415 stays: a request that is no SOAP message is refused at the HTTP level', async () => {
+    assert.equal((await fault(Buffer.from('{"a":1}'), 'application/json')).status, 415);
+  });
+
+  it('an unknown faultStatus is ERR_BAD_ARGUMENT', () => {
+    assert.throws(() => createReceiver({ cache: new MemoryCache(), faultStatus: 'wsi' as never }),
+      (e: unknown) => e instanceof Error && (e as { code?: string }).code === ErrorCodes.BAD_ARGUMENT);
   });
 });
 

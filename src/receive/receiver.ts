@@ -42,7 +42,7 @@ import type { SoapVersion } from '../xop/names.js';
 import { SoapScanner } from '../xop/scanner.js';
 import { receive, type ReceivedMessage, type ReceiveLimits } from './receive.js';
 import {
-  ROOT_ID_HEADER, announcedSoapVersion, faultReply, receivedReply, soapContentType, type SoapReply,
+  ROOT_ID_HEADER, announcedSoapVersion, faultReply, type FaultStatusMode, receivedReply, soapContentType, type SoapReply,
 } from './reply.js';
 import { guardSource } from './source.js';
 
@@ -116,6 +116,16 @@ export interface ReceiverOptions {
   limits?: ReceiveLimits;
   /** See `ReceiveOptions.strict`. */
   strict?: boolean;
+  /**
+   * The HTTP status of a fault: `'http'` (default) by what went wrong (400
+   * malformed, 413 over a limit, 415 unsupported media type, 408 too slow,
+   * 500 the server's failure); `'soap'` by the SOAP binding, so that SOAP
+   * clients read the fault: every SOAP 1.1 fault with 500 (SOAP 1.1 §6.2,
+   * WS-I BP R1126; Metro reads no other), SOAP 1.2 Sender faults with 400 and
+   * Receiver faults with 500 (gSOAP reads only 400 and 500); 415, 408 and 405
+   * stay.
+   */
+  faultStatus?: FaultStatusMode;
   /** Accept a message without its close delimiter (CXF-compatible). */
   allowMissingCloseDelimiter?: boolean;
   timeouts?: ReceiverTimeouts;
@@ -170,6 +180,9 @@ export function createReceiver(options: ReceiverOptions): ReceiverHandler {
   }
   if (options.onMessage !== undefined && typeof options.onMessage !== 'function') {
     throw xopError(ErrorCodes.BAD_ARGUMENT, 'onMessage must be a function');
+  }
+  if (options.faultStatus !== undefined && options.faultStatus !== 'http' && options.faultStatus !== 'soap') {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, `faultStatus must be 'http' or 'soap', got ${JSON.stringify(options.faultStatus)}`);
   }
   let totalBytes: number;
   try {
@@ -297,7 +310,7 @@ async function fail(req: IncomingMessage, res: ServerResponse, error: unknown, r
   settings: Settings, noBody: boolean): Promise<void> {
   const detailsVersion = isXopError(error) ? error.details['soapVersion'] : undefined;
   const version = detailsVersion === '1.1' || detailsVersion === '1.2' ? detailsVersion : requestVersion;
-  const reply = faultReply(error, version);
+  const reply = faultReply(error, version, settings.options.faultStatus ?? 'http');
   try {
     settings.options.onError?.(error, { req, status: reply.status });
   } catch {

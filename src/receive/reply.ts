@@ -16,14 +16,19 @@
  * | method other than POST                            | 405  | Client          | Sender          |
  * | sink failure, handler failure, anything else      | 500  | Server          | Receiver        |
  *
- * Except that a SOAP 1.1 fault for a malformed message (the 400 rows) goes
- * with 500: SOAP 1.1 §6.2 and WS-I Basic Profile R1126 require 500 for every
- * SOAP 1.1 fault, and SOAP 1.1 clients (Metro/JAX-WS, checked live in
- * test/interop-java.test.ts) read a fault only from a 500 answer; with 400
- * they report a transport error and the fault is lost. The HTTP-level
- * refusals (413, 415, 408, 405) keep their status in both versions (WS-I BP
- * R1113–R1125: 4xx for a problem with the HTTP request itself). SOAP 1.2's
- * HTTP binding (part 2 §7.5.2.2) maps Sender faults to 400, as in the table.
+ * That is the default (`faultStatus: 'http'`): the HTTP status says what
+ * went wrong at the HTTP level, as the receiver's contract has it (400
+ * malformed, 413 over a limit, 415 unsupported media type, 500 sink failure).
+ * SOAP clients read a fault only under the status their binding gives it:
+ * SOAP 1.1 §6.2 and WS-I Basic Profile R1126 require 500 for every SOAP 1.1
+ * fault, SOAP 1.2 part 2 §7.5.2.2 maps Sender faults to 400 and Receiver
+ * faults to 500. Metro reads a SOAP 1.1 fault only from a 500 answer and
+ * gSOAP only from 400 or 500 (both checked live, test/interop-java.test.ts and
+ * test/interop-gsoap.test.ts); under any other status they report a
+ * transport error and the fault is lost. `faultStatus: 'soap'` answers every
+ * fault with its binding's status (413 → 500 in SOAP 1.1, 400 in SOAP 1.2;
+ * 400 → 500 in SOAP 1.1), except the HTTP-level refusals 415, 408 and 405,
+ * which are not answers to a SOAP message.
  *
  * A 5xx fault says only what failed (the error code), not why: the cause of a
  * sink failure may name server paths. The full error goes to `onError`.
@@ -91,16 +96,28 @@ export function announcedSoapVersion(contentType: string | undefined): SoapVersi
 }
 
 /**
- * The HTTP status an error answers with; see the module table. With
- * `version` '1.1', a malformed-message fault's 400 becomes 500 (SOAP 1.1
- * §6.2, WS-I BP R1126).
+ * How the receiver picks the HTTP status of a fault: `'http'` (the default)
+ * by what went wrong, as in the module table; `'soap'` by the SOAP binding of
+ * the answer's version, so that every SOAP client reads the fault.
  */
-export function statusOf(error: unknown, version?: SoapVersion): number {
+export type FaultStatusMode = 'http' | 'soap';
+
+/**
+ * The HTTP status an error answers with; see the module table. With
+ * `mode` 'soap' and the answer's `version`, the status its SOAP binding
+ * gives a fault (SOAP 1.1 §6.2 and WS-I BP R1126: 500; SOAP 1.2 part 2
+ * §7.5.2.2: 400 for Sender, 500 for Receiver), except 415, 408 and 405.
+ */
+export function statusOf(error: unknown, version?: SoapVersion, mode: FaultStatusMode = 'http'): number {
   const status = statusOfError(error);
-  return version === '1.1' && status === 400 ? 500 : status;
+  if (mode !== 'soap' || version === undefined) return status;
+  // Refusals at the HTTP level: the request was not a SOAP message one could answer in kind.
+  if (status === 415 || status === 408 || status === 405) return status;
+  if (version === '1.1') return 500;
+  return status >= 500 ? 500 : 400;
 }
 
-/** The status by the error alone (the SOAP 1.2 mapping). */
+/** The status by the error alone (the default mapping). */
 function statusOfError(error: unknown): number {
   if (!isXopError(error)) return 500;
   const code = error.code;
@@ -116,7 +133,7 @@ function statusOfError(error: unknown): number {
 }
 
 /** A SOAP Fault for `error`, in `version`. */
-export function faultReply(error: unknown, version: SoapVersion): SoapReply {
+export function faultReply(error: unknown, version: SoapVersion, mode: FaultStatusMode = 'http'): SoapReply {
   // Who is at fault is decided by the error; the HTTP status also by the SOAP version.
   const status = statusOfError(error);
   const xop = isXopError(error) ? error : null;
@@ -147,7 +164,7 @@ export function faultReply(error: unknown, version: SoapVersion): SoapReply {
     'Content-Length': String(body.length),
   };
   if (status === 405) headers['Allow'] = 'POST';
-  return { status: statusOf(error, version), headers, body };
+  return { status: statusOf(error, version, mode), headers, body };
 }
 
 function attachmentElement(doc: AttachmentDocument): string {
