@@ -15,6 +15,12 @@
 //  2. Axis-built message → receive(): what AxisClient POSTs in Axis's default
 //     transport mode, captured off a loopback socket (request line, headers,
 //     every body byte), parsed by receive() over several chunkings.
+//  3. send() → an Axis endpoint: AxisServer runs Axis's standalone
+//     SimpleAxisServer (no servlet container) with a java:MSG service deployed
+//     from WSDD. upload reports every AttachmentPart Axis parsed (Content-Id,
+//     type, size, sha256) and what Axis resolves each href="cid:..." to; echo
+//     sends the attachments back in an Axis-built SwA response, which send()
+//     parses; a refused echo comes back as Axis's fault (SOAP 1.1 and 1.2).
 // What Axis 1.4 showed with Debian's JavaMail 1.6.5 (asserted below, so a
 // change shows up): Axis writes the multipart with JavaMail's
 // MimeMessage.writeTo, leaving out the Message-ID, Mime-Version and
@@ -45,10 +51,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MemoryCache, createReceiver, receive, xopError, ErrorCodes, isXopError, type ReceivedMessage } from '../src/index.js';
+import {
+  MemoryCache, SoapFaultError, compose, createReceiver, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage,
+} from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
-import { pseudoRandomBytes, sha256 } from './support/send.js';
+import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
 const JAVA_DIR = path.join(projectRoot, 'test', 'java-axis');
 const JAR_DIR = '/usr/share/java';
@@ -367,6 +375,153 @@ describe('Apache Axis 1.4 SwA messages (captured off the wire) parse with receiv
       await assert.rejects(receive([got.body.subarray(0, contentLength)], { contentType, cache, rootId }),
         (error: unknown) => isXopError(error) && error.code === ErrorCodes.MIME_TRUNCATED);
       assert.deepEqual(await cache.list(rootId), [], 'nothing of the truncated message is stored');
+    });
+  }
+});
+
+// --- 3. send() SwA → Axis's SimpleAxisServer -------------------------------------------------
+
+describe('xopstream send() posts SwA to an Axis 1.4 endpoint (SimpleAxisServer, java:MSG service)', () => {
+  let axis: ChildProcess | null = null;
+  let endpoint = '';
+
+  before(async () => {
+    if (AXIS_ABSENT !== null) return;
+    const child = spawn('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, 'xopstream.interop.axis.AxisServer'],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    axis = child;
+    children.add(child);
+    const err: Buffer[] = [];
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`AxisServer did not start in 60 s:\n${Buffer.concat(err)}`)), 60_000);
+      child.stdout!.on('data', (b: Buffer) => {
+        out += b.toString('utf8');
+        const found = /LISTENING (\d+)/.exec(out)?.[1];
+        if (found !== undefined) {
+          clearTimeout(timer);
+          resolve(found);
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`AxisServer exited ${code}:\n${Buffer.concat(err)}`));
+      });
+    });
+    endpoint = `http://127.0.0.1:${port}/axis/services/Attachments`;
+  });
+
+  after(async () => {
+    if (axis === null || axis.exitCode !== null) return;
+    const exited = new Promise((resolve) => axis!.once('exit', resolve));
+    axis.stdin!.end(); // AxisServer stops when stdin closes
+    const timer = setTimeout(() => axis!.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    children.delete(axis);
+  });
+
+  /** Attributes of every `<i:NAME .../>` in `xml`. */
+  function items(xml: string, name: string): Array<Record<string, string>> {
+    return [...xml.matchAll(new RegExp(`<i:${name} (.*?)/>`, 'g'))].map((m) =>
+      Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])));
+  }
+
+  for (const version of ['1.1', '1.2'] as const) {
+    test(`SOAP ${version}: Axis parses every part (id, type, size, sha256) and resolves every href to its part`, async (t) => {
+      if (AXIS_ABSENT !== null) {
+        t.skip(AXIS_ABSENT);
+        return;
+      }
+      const rootId = randomUUID();
+      const stored = [
+        { contentId: 'photo@xopstream.test', contentType: 'image/jpeg', bytes: pseudoRandomBytes(300_000, version === '1.1' ? 81 : 82) },
+        { contentId: 'note.txt', contentType: 'text/plain; charset=utf-8', bytes: Buffer.from('\r\nline one\r\n--line two\r\n') },
+        // Stored under its index (it had no Content-ID): the composer gives it one and rewrites cid:3.
+        { contentId: 3, contentType: 'application/xml', bytes: Buffer.from('<?xml version="1.0"?><a>ü</a>') },
+      ];
+      const cache = await cacheWith(rootId, stored);
+      const composed = await compose({
+        mode: 'swa', soapVersion: version, rootId, cache,
+        xml: `<i:upload xmlns:i="${NS}"><i:photo href="cid:photo@xopstream.test"/><i:note href="cid:note.txt"/><i:doc href="cid:3"/></i:upload>`,
+      });
+      const ids = composed.parts.map((p) => p.contentId);
+      assert.deepEqual(ids.slice(0, 2), ['photo@xopstream.test', 'note.txt']);
+      const response = await send(endpoint, composed);
+      assert.equal(response.status, 200);
+      assert.equal(response.soap.version, version);
+      assert.equal(response.soap.bodyElement, `{${NS}}uploadResponse`);
+      const xml = response.rootDocument.xml.toString('utf8');
+      assert.match(xml, new RegExp(`body="\\{${NS}\\}upload"`));
+      // AttachmentPart.getContentId() without the angle brackets, in part order.
+      assert.deepEqual(items(xml, 'attachment'), stored.map((a, i) => ({
+        contentId: ids[i]!, contentType: a.contentType, sha256: sha256(a.bytes), size: String(a.bytes.length),
+      })), xml);
+      assert.deepEqual(items(xml, 'ref'), [
+        { contentId: ids[0]!, element: 'photo', href: `cid:${ids[0]!}` },
+        { contentId: ids[1]!, element: 'note', href: `cid:${ids[1]!}` },
+        { contentId: ids[2]!, element: 'doc', href: `cid:${ids[2]!}` },
+      ], xml);
+    });
+
+    test(`SOAP ${version}: Axis's SwA answer (echo) parses into attachments with Axis's Content-Ids and the exact bytes`, async (t) => {
+      if (AXIS_ABSENT !== null) {
+        t.skip(AXIS_ABSENT);
+        return;
+      }
+      const rootId = randomUUID();
+      const stored = [
+        { contentId: 'photo@xopstream.test', contentType: 'image/jpeg', bytes: pseudoRandomBytes(200_000, version === '1.1' ? 91 : 92) },
+        { contentId: 'note.txt', contentType: 'text/plain; charset=utf-8', bytes: Buffer.from('\r\n--\r\nnote\r\n') },
+      ];
+      const cache = await cacheWith(rootId, stored);
+      const response = await send(endpoint, {
+        mode: 'swa', soapVersion: version, rootId, cache,
+        xml: `<i:echo xmlns:i="${NS}"><i:photo href="cid:photo@xopstream.test"/><i:note href="cid:note.txt"/></i:echo>`,
+      });
+      assert.equal(response.status, 200);
+      // Axis 1.4 announces type="text/xml" on its multipart answer even in SOAP 1.2: the envelope decides.
+      assert.match(String(response.contentType), /^multipart\/related; type="text\/xml"; start="<[0-9A-F]{32}>"; \tboundary="----=_Part_/);
+      assert.equal(response.soap.version, version);
+      assert.equal(response.soap.bodyElement, `{${NS}}echoResponse`);
+      assert.deepEqual(response.warnings, version === '1.1' ? []
+        : ['the root part\'s media type text/xml announces SOAP 1.1 but the envelope is SOAP 1.2; the envelope\'s namespace decides']);
+      assert.deepEqual(response.attachments.map((a) => ({
+        contentId: a.properties.wss_attachment_content_id, contentType: a.properties.wss_attachment_content_type,
+        size: a.size, referencedBy: a.referencedBy,
+      })), stored.map((a) => ({
+        contentId: `echo-${a.contentId}`, contentType: a.contentType, size: a.bytes.length,
+        referencedBy: [{ element: `{${NS}}part`, path: '/soapenv:Envelope/soapenv:Body/i:echoResponse/i:part', kind: 'swaRef' }],
+      })));
+      const id = response.rootDocument.properties.wss_root_document_id;
+      for (const a of stored) {
+        assert.equal(sha256(await readAll(await response.cache.open(id, `echo-${a.contentId}`))), sha256(a.bytes), String(a.contentId));
+      }
+    });
+
+    test(`SOAP ${version}: Axis's fault (HTTP 500) becomes a SoapFaultError with Axis's code and reason`, async (t) => {
+      if (AXIS_ABSENT !== null) {
+        t.skip(AXIS_ABSENT);
+        return;
+      }
+      const rootId = randomUUID();
+      const cache = await cacheWith(rootId, [{ contentId: 'photo@xopstream.test', contentType: 'image/jpeg', bytes: pseudoRandomBytes(1000, 93) }]);
+      await assert.rejects(send(endpoint, {
+        mode: 'swa', soapVersion: version, rootId, cache,
+        xml: `<i:echo xmlns:i="${NS}" refuse="not today"><i:photo href="cid:photo@xopstream.test"/></i:echo>`,
+      }), (error: unknown) => {
+        assert.ok(error instanceof SoapFaultError, String(error));
+        assert.equal(error.details.status, 500);
+        assert.equal(error.details['soapVersion'], version);
+        assert.equal(error.details['reason'], 'echo refused: not today');
+        // Axis 1.4 writes its 1.1 code (Server.generalException) in SOAP 1.2 faults too, in the 1.2 namespace.
+        assert.equal(error.details['faultCode'], 'soapenv:Server.generalException');
+        assert.equal(error.details['faultCodeName'],
+          `{${version === '1.1' ? SOAP11 : 'http://www.w3.org/2003/05/soap-envelope'}}Server.generalException`);
+        assert.match(String(error.details['detail']), /<ns1:stackTrace xmlns:ns1="http:\/\/xml\.apache\.org\/axis\/">echo refused: not today/);
+        return true;
+      });
     });
   }
 });

@@ -5,8 +5,12 @@ import java.security.MessageDigest;
 import java.util.Iterator;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.soap.AttachmentPart;
+import org.apache.axis.AxisFault;
 import org.apache.axis.Message;
 import org.apache.axis.MessageContext;
+import org.apache.axis.message.PrefixedQName;
+import org.apache.axis.message.SOAPBodyElement;
+import org.apache.axis.message.SOAPEnvelope;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -21,6 +25,12 @@ import org.w3c.dom.NodeList;
  * per href="cid:..." attribute in the request body: the href and the
  * Content-Id of the part Axis resolves it to (Attachments.getAttachmentByReference),
  * or "unresolved".
+ * echo(SOAPEnvelope, SOAPEnvelope) answers {urn:xopstream:interop}echoResponse
+ * with a part element per request attachment and sends every request
+ * attachment back as an attachment of the response (an Axis-built SwA
+ * response), Content-Id "echo-" + the request part's, same type and bytes.
+ * An echo element with a refuse attribute gets an AxisFault ("echo refused: "
+ * + its value), which Axis sends as a SOAP Fault with HTTP 500.
  */
 public final class AttachmentService {
     static final String NS = "urn:xopstream:interop";
@@ -50,6 +60,24 @@ public final class AttachmentService {
         }
         for (Element body : bodies) refs(body, request, response, doc);
         return new Element[] {response};
+    }
+
+    public void echo(SOAPEnvelope request, SOAPEnvelope response) throws Exception {
+        MessageContext context = MessageContext.getCurrentContext();
+        Message in = context.getRequestMessage();
+        Message out = context.getResponseMessage();
+        SOAPBodyElement answer = new SOAPBodyElement(new PrefixedQName(NS, "echoResponse", "i"));
+        Iterator<?> parts = in.getAttachments();
+        String refuse = request.getFirstBody().getAttribute("refuse");
+        if (refuse != null && !refuse.isEmpty()) throw new AxisFault("echo refused: " + refuse);
+        while (parts.hasNext()) {
+            AttachmentPart part = (AttachmentPart) parts.next();
+            AttachmentPart copy = out.createAttachmentPart(part.getDataHandler());
+            copy.setContentId("echo-" + part.getContentId());
+            out.addAttachmentPart(copy);
+            answer.addChildElement("part", "i").setAttribute("href", "cid:" + copy.getContentId());
+        }
+        response.addBodyElement(answer);
     }
 
     private static void refs(Element element, Message request, Element response, Document doc) throws Exception {

@@ -10,7 +10,8 @@ import org.apache.axis.transport.http.SimpleAxisServer;
 /**
  * Axis 1.4's standalone HTTP server (SimpleAxisServer, no servlet container)
  * on a free loopback port, with one message-style service deployed from WSDD:
- * /axis/services/Attachments → AttachmentService (java:MSG provider).
+ * /axis/services/Attachments → AttachmentService (java:MSG provider,
+ * operations upload and echo).
  * Prints "LISTENING port" once it accepts connections; stops when stdin closes.
  */
 public final class AxisServer {
@@ -20,7 +21,7 @@ public final class AxisServer {
         + "<handler type=\"java:org.apache.axis.handlers.http.URLMapper\" name=\"URLMapper\"/>"
         + "<service name=\"Attachments\" provider=\"java:MSG\">"
         + "<parameter name=\"className\" value=\"xopstream.interop.axis.AttachmentService\"/>"
-        + "<parameter name=\"allowedMethods\" value=\"upload\"/>"
+        + "<parameter name=\"allowedMethods\" value=\"upload echo\"/>"
         + "</service>"
         + "<transport name=\"http\"><requestFlow><handler type=\"URLMapper\"/></requestFlow></transport>"
         + "</deployment>";
