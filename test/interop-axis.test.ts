@@ -41,7 +41,7 @@
 // Axis also folds its Content-Type header (JavaMail's ContentType.toString):
 // the value reaches Node as `...start="<...>"; \tboundary="..."`, a tab
 // inside it, which the receiver reads as whitespace.
-// .ci/run installs default-jdk-headless and libaxis-java; the tests skip
+// .ci/run installs default-jdk-headless, libaxis-java and libactivation-java; the tests skip
 // (saying so) only on a machine without them.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -69,7 +69,7 @@ const REQUIRED_JARS = [
 
 /** Why Axis cannot run here, or null when it can. */
 const AXIS_ABSENT: string | null = (() => {
-  const install = '(apt-get install default-jdk-headless libaxis-java; .ci/run installs them): the Axis 1.4 interop tests are skipped';
+  const install = '(apt-get install default-jdk-headless libaxis-java libactivation-java; .ci/run installs them): the Axis 1.4 interop tests are skipped';
   for (const tool of ['java', 'javac']) {
     if (spawnSync(tool, ['-version']).status !== 0) return `${tool} is not installed ${install}`;
   }
