@@ -32,9 +32,12 @@
 // sends, and the close delimiter falls outside the announced body. A server
 // that honours Content-Length sees a truncated multipart (receive() rejects
 // it: ERR_MIME_TRUNCATED), and Node's HTTP parser takes the leftover bytes
-// for a next request and answers 400 Bad Request on the same socket — which
-// is what Axis then reports ("(400)Bad Request"), whatever the receiver
-// would have answered. With HTTP/1.1 chunked transfer (Axis's
+// for a next request: its default clientError handler answers 400 Bad
+// Request and destroys the socket while the receiver is still answering, so
+// Axis reported "(400)Bad Request". createReceiverServer now finishes the
+// answer to a complete request first (src/receive/receiver.ts,
+// test/regression-client-error-after-complete-request.test.ts): Axis reads
+// our Client fault naming the truncation. With HTTP/1.1 chunked transfer (Axis's
 // HTTPConstants.REQUEST_HEADERS Transfer-Encoding: chunked) no length is
 // computed and the message arrives whole: that is how AxisClient talks to
 // createReceiver in part 1.
@@ -52,7 +55,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  MemoryCache, SoapFaultError, compose, createReceiver, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage,
+  MemoryCache, SoapFaultError, compose, createReceiver, createReceiverServer, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage,
 } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
@@ -247,6 +250,31 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
     const expected = [upload.extra, upload.photo, upload.notes].map((b, i) =>
       `${message.attachments[i]!.properties.wss_attachment_content_id}:${b.length}:${sha256(b)}`);
     assert.equal(answer, `holiday ${expected.join(' ')}`);
+  });
+
+  test('Axis\'s default HTTP/1.0 request (Content-Length short of its body) to createReceiverServer: Axis reads our Client fault naming the truncation', async (t) => {
+    if (AXIS_ABSENT !== null) {
+      t.skip(AXIS_ABSENT);
+      return;
+    }
+    const errors: Array<{ code: string; status: number }> = [];
+    const receiverServer = createReceiverServer({
+      cache: new MemoryCache(),
+      onMessage: () => { throw new Error('a truncated message never reaches onMessage'); },
+      onError: (error, context) => { errors.push({ code: String((error as { code?: unknown }).code), status: context.status }); },
+    });
+    await new Promise<void>((resolve) => receiverServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiverServer.address() as net.AddressInfo;
+      const upload = { photo: pseudoRandomBytes(20_000, 65), notes: Buffer.from('n'), extra: pseudoRandomBytes(100, 66) };
+      const stdout = await axisUpload(`http://127.0.0.1:${port}/`, 'http10', 'short', upload, 'short');
+      // The announced body ends inside the close delimiter: "input ended before the close delimiter (at byte N)".
+      assert.match(stdout.trim(), /^FAULT Client input ended before the close delimiter \(at byte \d+\)$/);
+      assert.deepEqual(errors, [{ code: ErrorCodes.MIME_TRUNCATED, status: 500 }]);
+    } finally {
+      receiverServer.closeAllConnections();
+      await new Promise((resolve) => receiverServer.close(resolve));
+    }
   });
 
   const faults = [
