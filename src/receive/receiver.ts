@@ -31,7 +31,7 @@
  */
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DocumentCache } from '../cache/types.js';
 import { ErrorCodes, isXopError, xopError, type XopError } from '../errors.js';
@@ -445,7 +445,10 @@ export interface ReceiverServerOptions extends ReceiverOptions {
  * An `http.Server` running the receiver with the timeouts that only a server
  * can set: `timeouts.headersMs` (slow headers: 408, closed), no overall
  * request timeout (large uploads are policed by the body timeouts instead),
- * keep-alive timeout, and early answers to `Expect: 100-continue`.
+ * keep-alive timeout, and early answers to `Expect: 100-continue`. Bytes
+ * that follow a complete request on a closing connection do not cut off the
+ * answer to that request (Node's default would answer 400 and destroy the
+ * socket mid-answer): it is finished, then the connection is closed.
  */
 export function createReceiverServer(options: ReceiverServerOptions): http.Server {
   const handler = createReceiver(options);
@@ -460,5 +463,39 @@ export function createReceiverServer(options: ReceiverServerOptions): http.Serve
   }, (req, res) => { void handler(req, res); });
   server.keepAliveTimeout = options.keepAliveMs ?? 5_000;
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => { void handler.checkContinue(req, res); });
+  server.on('clientError', onClientError);
   return server;
+}
+
+/** What Node's own clientError handler writes for each parser error (lib/_http_server.js). */
+const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * Node's handling of a client error, except that the answer to a request
+ * received whole is finished first, then the connection closed. Node's default writes 400 and
+ * destroys the socket at once, also when the error is in bytes that follow a
+ * complete request on a connection that is to close (HTTP/1.0 or
+ * `Connection: close`: Node reports `HPE_CLOSED_CONNECTION`) — so the
+ * receiver's answer to that request was lost and the client read a bare 400.
+ * Apache Axis 1.4 with JavaMail 1.6 sends such bytes: its HTTP/1.0
+ * Content-Length falls short of the body it writes (checked live in
+ * test/interop-axis.test.ts).
+ */
+function onClientError(error: Error & { code?: string }, socket: Duplex): void {
+  const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  // Only after a complete request: an error inside a body leaves the receiver waiting for bytes that never come.
+  if (pending !== undefined && pending !== null && pending.req.complete && !pending.writableFinished && !pending.destroyed) {
+    pending.once('finish', () => socket.end());
+    pending.once('close', () => socket.destroy());
+    return;
+  }
+  if (socket.writable && (pending === undefined || pending === null || !pending.headersSent)) {
+    const status = CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? '400 Bad Request';
+    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy();
 }
