@@ -55,7 +55,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  MemoryCache, SoapFaultError, compose, createReceiver, createReceiverServer, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage,
+  MemoryCache, SoapFaultError, compose, createReceiver, createReceiverServer, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage, type ReceiverOptions,
 } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
@@ -204,7 +204,7 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
 
   before(async () => {
     if (AXIS_ABSENT !== null) return;
-    server = await listen(createReceiver({
+    const options: ReceiverOptions = {
       cache,
       onMessage: async (message, context) => {
         const name = /<name[^>]*>([^<]*)<\/name>/.exec(message.rootDocument.xml.toString('utf8'))?.[1] ?? '';
@@ -219,7 +219,12 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
         // RPC/encoded answer: Axis reads the first child of the response wrapper as the xsd:string return value.
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><return>${answer}</return></i:uploadResponse>` };
       },
-    }));
+    };
+    // The default fault statuses at /, the SOAP binding's (faultStatus: 'soap') at /soap:
+    // Axis 1.4 reads a SOAP 1.1 fault only from a 500 answer.
+    const plain = createReceiver(options);
+    const soap = createReceiver({ ...options, faultStatus: 'soap' });
+    server = await listen((req, res) => (req.url?.startsWith('/soap') === true ? soap : plain)(req, res));
   });
   after(() => server?.close());
 
@@ -252,7 +257,7 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
     assert.equal(answer, `holiday ${expected.join(' ')}`);
   });
 
-  test('Axis\'s default HTTP/1.0 request (Content-Length short of its body) to createReceiverServer: Axis reads our Client fault naming the truncation', async (t) => {
+  test('Axis\'s default HTTP/1.0 request (Content-Length short of its body) to createReceiverServer with faultStatus \'soap\': Axis reads our Client fault naming the truncation', async (t) => {
     if (AXIS_ABSENT !== null) {
       t.skip(AXIS_ABSENT);
       return;
@@ -260,6 +265,7 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
     const errors: Array<{ code: string; status: number }> = [];
     const receiverServer = createReceiverServer({
       cache: new MemoryCache(),
+      faultStatus: 'soap',
       onMessage: () => { throw new Error('a truncated message never reaches onMessage'); },
       onError: (error, context) => { errors.push({ code: String((error as { code?: unknown }).code), status: context.status }); },
     });
@@ -278,8 +284,8 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
   });
 
   const faults = [
-    { name: 'refuse me', expected: 'FAULT Client uploads named "refuse me" are refused', what: 'a refused upload: our SOAP 1.1 Client fault (HTTP 500)' },
-    { name: 'fail me', expected: 'FAULT Server the message could not be processed', what: 'a failing handler: our Server fault, the cause hidden' },
+    { path: 'soap', name: 'refuse me', expected: 'FAULT Client uploads named "refuse me" are refused', what: "with faultStatus 'soap', a refused upload: our SOAP 1.1 Client fault (HTTP 500)" },
+    { path: '', name: 'fail me', expected: 'FAULT Server the message could not be processed', what: 'a failing handler: our Server fault (500), the cause hidden,' },
   ] as const;
   for (const f of faults) {
     test(`${f.what} reaches Axis as an AxisFault with our code and reason`, async (t) => {
@@ -289,7 +295,7 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
       }
       seen.length = 0;
       const upload = { photo: pseudoRandomBytes(5000, 63), notes: Buffer.from('n'), extra: pseudoRandomBytes(10, 64) };
-      const stdout = await axisUpload(server!.url, 'chunked', f.name, upload, 'fault');
+      const stdout = await axisUpload(server!.url + f.path, 'chunked', f.name, upload, 'fault');
       await server!.idle();
       assert.equal(stdout.trim(), f.expected);
       assert.equal(seen.length, 1, 'the message was received before onMessage refused it');
@@ -297,6 +303,19 @@ describe('Apache Axis 1.4 dynamic Call sends SwA (DataHandler parameters, addAtt
         'the refused message\'s documents are deleted');
     });
   }
+
+  test('by default a refused upload goes with 400, which Axis 1.4 reports as an HTTP error, not as our fault', async (t) => {
+    if (AXIS_ABSENT !== null) {
+      t.skip(AXIS_ABSENT);
+      return;
+    }
+    seen.length = 0;
+    const upload = { photo: pseudoRandomBytes(5000, 63), notes: Buffer.from('n'), extra: pseudoRandomBytes(10, 64) };
+    const stdout = await axisUpload(server!.url, 'chunked', 'refuse me', upload, 'fault');
+    await server!.idle();
+    assert.equal(stdout.trim(), 'FAULT HTTP (400)Bad Request');
+    assert.equal(seen.length, 1);
+  });
 });
 
 // --- 2. Axis-built message (captured off the socket) → receive() -----------------------------

@@ -14,9 +14,10 @@
 //     counts the message first, its default) and once streamed chunked
 //     (SOAP_IO_CHUNK), and two calls on one kept-alive connection
 //     (SOAP_IO_KEEPALIVE). Two refusals: an onMessage that throws (gSOAP reads
-//     the SOAP fault: SOAP 1.1 Client with HTTP 500, SOAP 1.2 Sender with
-//     400; the connection stays usable for the next call) and a receiver
-//     limit (partBytes) that the upload exceeds (see below).
+//     the SOAP fault: SOAP 1.1 Client, SOAP 1.2 Sender, both with HTTP 400 by
+//     default; the connection stays usable for the next call) and a receiver
+//     limit (partBytes) that the upload exceeds (see below; with faultStatus:
+//     'soap' it goes with 500 / 400 and gSOAP reads the fault).
 //  2. gSOAP SwA client → receive(): soap_set_mime + soap_set_mime_attachment
 //     (three attachments: binary with a bracketed Content-ID, text with a
 //     bare one, binary with only Content-Location); a loopback server takes
@@ -64,7 +65,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage } from '../src/index.js';
+import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage, type ReceiverOptions } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
@@ -181,7 +182,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
 
   before(async () => {
     if (GSOAP_ABSENT !== null) return;
-    server = await listen(createReceiver({
+    const options: ReceiverOptions = {
       cache,
       limits: { partBytes: PART_LIMIT },
       onMessage: async (message, context) => {
@@ -197,7 +198,11 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><digest>${name} ${bytes.length} ${sha256(bytes)}</digest></i:uploadResponse>` };
       },
       onError: (error, context) => { errors.push({ status: context.status, code: (error as { code?: unknown }).code }); },
-    }));
+    };
+    // The default fault statuses at /, the SOAP binding's (faultStatus: 'soap') at /soap.
+    const plain = createReceiver(options);
+    const soap = createReceiver({ ...options, faultStatus: 'soap' });
+    server = await listen((req, res) => (req.url?.startsWith('/soap') === true ? soap : plain)(req, res));
   });
   after(() => server?.close());
 
@@ -289,7 +294,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       }
     });
 
-    test(`SOAP ${version}: an onMessage refusal reaches gSOAP as a SOAP fault (${version === '1.1' ? 'Client, HTTP 500' : 'Sender, HTTP 400'})`, async (t) => {
+    test(`SOAP ${version}: an onMessage refusal reaches gSOAP as a SOAP fault (${version === '1.1' ? 'Client' : 'Sender'}, HTTP 400 by default)`, async (t) => {
       if (GSOAP_ABSENT !== null) {
         t.skip(GSOAP_ABSENT);
         return;
@@ -299,8 +304,8 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       await server!.idle();
       assert.equal(result.code, 3, result.stdout + result.stderr);
       const printed = failure(result);
-      // soap->error SOAP_FAULT (12): gSOAP parsed the Fault.
-      assert.equal(printed['ERROR'], `12 HTTP ${version === '1.1' ? 500 : 400}`);
+      // soap->error SOAP_FAULT (12): gSOAP parsed the Fault (it reads one under 400 or 500).
+      assert.equal(printed['ERROR'], '12 HTTP 400');
       assert.equal(printed['FAULTCODE'], version === '1.1' ? 'SOAP-ENV:Client' : 'SOAP-ENV:Sender');
       assert.equal(printed['FAULTSTRING'], 'uploads named "refuse me" are refused');
       assert.equal(printed['FAULTDETAIL'], '<x:error xmlns:x="urn:xopstream:receiver:1" code="ERR_BAD_ARGUMENT"/>');
@@ -320,7 +325,7 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       await server!.idle();
       assert.equal(result.code, 3, result.stdout + result.stderr);
       const lines = result.stdout.trim().split('\n');
-      assert.equal(lines[0], `ERROR 12 HTTP ${version === '1.1' ? 500 : 400}`);
+      assert.equal(lines[0], 'ERROR 12 HTTP 400');
       assert.equal(lines[2], 'FAULTSTRING uploads named "refuse once" are refused');
       assert.equal(lines.at(-1), `RESULT refuse once ${data.length} ${sha256(data)}`);
       assert.equal(seen.length, 2);
@@ -347,6 +352,26 @@ describe('gSOAP 2.8.124 MTOM client (SOAP_ENC_MTOM, _xop__Include) calls the xop
       assert.match(detail, new RegExp(`<soap:Envelope xmlns:soap="${version === '1.1' ? 'http://schemas.xmlsoap.org/soap/envelope/' : 'http://www.w3.org/2003/05/soap-envelope'}">`));
       assert.match(detail, new RegExp(`part 1 exceeds limits\\.partBytes \\(${PART_LIMIT}\\)`));
       assert.match(detail, /code="ERR_MIME_PART_TOO_LARGE"/);
+    });
+
+    test(`SOAP ${version}: with faultStatus 'soap' the same limit refusal goes with ${version === '1.1' ? 500 : 400} and gSOAP reads it as a SOAP fault`, async (t) => {
+      if (GSOAP_ABSENT !== null) {
+        t.skip(GSOAP_ABSENT);
+        return;
+      }
+      seen.length = 0;
+      errors.length = 0;
+      const result = await gsoap(['mtom', `${server!.url}soap`, version, inputFile('too-large.bin', pseudoRandomBytes(PART_LIMIT + 1, 4)), 'too large', 'image/png']);
+      await server!.idle();
+      assert.equal(result.code, 3, result.stdout + result.stderr);
+      assert.deepEqual(seen, [], 'onMessage is not called');
+      const status = version === '1.1' ? 500 : 400;
+      assert.deepEqual(errors, [{ status, code: ErrorCodes.MIME_PART_TOO_LARGE }]);
+      const printed = failure(result);
+      assert.equal(printed['ERROR'], `12 HTTP ${status}`);
+      assert.equal(printed['FAULTCODE'], version === '1.1' ? 'SOAP-ENV:Client' : 'SOAP-ENV:Sender');
+      assert.match(printed['FAULTSTRING']!, new RegExp(`^part 1 exceeds limits\\.partBytes \\(${PART_LIMIT}\\)`));
+      assert.match(printed['FAULTDETAIL']!, /code="ERR_MIME_PART_TOO_LARGE"/);
     });
   }
 });

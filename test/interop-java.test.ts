@@ -29,10 +29,10 @@
 // (test/java/xopstream/interop/jaxws/, as wsgen would).
 // What the peers showed (asserted below, so a change shows up):
 // - Metro reads a SOAP 1.1 fault only with HTTP 500 (SOAP 1.1 §6.2, WS-I BP
-//   R1126). The receiver used to answer a SOAP 1.1 Client fault with 400,
-//   which Metro reported as a ClientTransportException naming the status;
-//   it now answers every SOAP 1.1 fault for a malformed message with 500
-//   (src/receive/reply.ts), and Metro gets the fault.
+//   R1126). The receiver's default answers a SOAP 1.1 Client fault with 400,
+//   which Metro reports as a ClientTransportException naming the status; with
+//   faultStatus: 'soap' (src/receive/reply.ts) it goes with 500 and Metro gets
+//   the fault.
 // - Metro's MIME encoder writes `Content-Id:null` for an attachment that has
 //   none and does not keep the attachments' order.
 // .ci/run installs default-jdk-headless, libjaxws-java and libsaaj-ri-java;
@@ -44,7 +44,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage } from '../src/index.js';
+import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage, type ReceiverOptions } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
@@ -286,7 +286,7 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
 
   before(async () => {
     if (JAVA_ABSENT !== null) return;
-    server = await listen(createReceiver({
+    const options: ReceiverOptions = {
       cache,
       onMessage: async (message, context) => {
         const attachment = message.attachments[0];
@@ -298,7 +298,11 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
         if (name === 'fail me') throw new Error('a handler failure with private details');
         return { xml: `<i:uploadResponse xmlns:i="${NS}"><digest>${name} ${bytes.length} ${sha256(bytes)}</digest></i:uploadResponse>` };
       },
-    }));
+    };
+    // The default fault statuses at /, the SOAP binding's (faultStatus: 'soap') at /soap.
+    const plain = createReceiver(options);
+    const soap = createReceiver({ ...options, faultStatus: 'soap' });
+    server = await listen((req, res) => (req.url?.startsWith('/soap') === true ? soap : plain)(req, res));
   });
   after(() => server?.close());
 
@@ -341,13 +345,15 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
 
   // Faults as Metro's HttpTransportPipe.checkStatusCode reads them: SOAP 1.2 with
   // 4xx or 5xx, SOAP 1.1 only with 500 (SOAP 1.1 §6.2 and WS-I BP 1.1 R1126 say a
-  // Fault goes with 500), which is how the receiver answers a SOAP 1.1 Client
-  // fault (src/receive/reply.ts); with 400 the caller got a ClientTransportException.
+  // Fault goes with 500). The receiver's default answers a SOAP 1.1 Client fault
+  // with 400 (the receiver's contract: 400 malformed), which Metro does not read;
+  // with faultStatus: 'soap' it goes with 500 and Metro reads it.
   const faults = [
-    { version: '1.1', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Client fault (500, as SOAP 1.1 requires) with our reason' },
-    { version: '1.2', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Sender fault (400) with our reason' },
-    { version: '1.1', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Server fault (500) that hides the cause' },
-    { version: '1.2', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Receiver fault (500) that hides the cause' },
+    { path: '', version: '1.1', name: 'refuse me', expected: 'TRANSPORT The server sent HTTP status code 400: Bad Request', what: 'by default, a Client fault sent with 400 is not read' },
+    { path: 'soap', version: '1.1', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: "with faultStatus 'soap', a Client fault (500, as SOAP 1.1 requires) with our reason" },
+    { path: '', version: '1.2', name: 'refuse me', expected: 'FAULT uploads named "refuse me" are refused', what: 'a Sender fault (400) with our reason' },
+    { path: '', version: '1.1', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Server fault (500) that hides the cause' },
+    { path: '', version: '1.2', name: 'fail me', expected: 'FAULT the message could not be processed', what: 'a Receiver fault (500) that hides the cause' },
   ] as const;
   for (const f of faults) {
     test(`SOAP ${f.version}: ${f.what}${f.expected.startsWith('FAULT') ? ' reaches Metro as a SOAPFaultException' : ' by Metro'}`, async (t) => {
@@ -356,7 +362,7 @@ describe('Metro (JAX-WS RI 2.3.0.2) MTOM client calls the xopstream receiver', (
         return;
       }
       seen.length = 0;
-      const stdout = await java('MetroClient', [path.join(JAVA_DIR, 'files.wsdl'), server!.url, f.version,
+      const stdout = await java('MetroClient', [path.join(JAVA_DIR, 'files.wsdl'), server!.url + f.path, f.version,
         inputFile('refused.bin', pseudoRandomBytes(5000, 3)), f.name]);
       await server!.idle();
       assert.equal(stdout.trim(), f.expected);

@@ -56,7 +56,8 @@ describe('createReceiverServer: a client error after a complete request', () => 
     const tail = Buffer.byteLength('\r\n--b0--\r\n') - 3; // the announced body ends inside the close delimiter
     const answer = await exchange(port, post('Content-Type: multipart/related; type="text/xml"; boundary="b0"\r\n',
       body.subarray(0, body.length - tail), body.length - tail, body.subarray(body.length - tail).toString('latin1')));
-    assert.match(answer, /^HTTP\/1\.1 500 /, answer);
+    // The receiver's own answer (400 by default, with its fault naming the truncation), not Node's bare one.
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer);
     assert.match(answer, /<faultcode>soap:Client<\/faultcode>/);
     assert.match(answer, /close delimiter/);
   });
