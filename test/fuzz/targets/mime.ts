@@ -36,6 +36,7 @@ export function parseOptions(input: FuzzInput): ParseMultipartOptions {
   if (o.allowMissingCloseDelimiter !== undefined) out.allowMissingCloseDelimiter = o.allowMissingCloseDelimiter;
   if (o.decode !== undefined) out.decode = o.decode;
   if (o.requireStart !== undefined) out.requireStart = o.requireStart;
+  if (o.immutableChunks !== undefined) out.immutableChunks = o.immutableChunks;
   if (o.limits !== undefined) out.limits = o.limits;
   return out;
 }
