@@ -282,7 +282,11 @@ export class XmlByteDecoder {
     if (label === null) {
       if (head.length >= 2 && b0 === 0x3c && b1 === 0x00) label = 'utf-16le';
       else if (head.length >= 2 && b0 === 0x00 && b1 === 0x3c) label = 'utf-16be';
-      else {
+      else if (!atEnd && head.length < 2 && b0 === 0x00) {
+        // Could still be UTF-16BE's '<' (00 3C): decided with the next byte, as for the whole input
+        // (found by the fuzzer: corpus/regressions/xop-chunking-utf16be-no-bom-first-byte-alone).
+        return false;
+      } else {
         const sniffed = sniffDeclaredEncoding(head, atEnd || this.#heldBytes >= SNIFF_LIMIT);
         if (sniffed === undefined) return false;
         label = sniffed === null ? 'utf-8' : normaliseLabel(sniffed);

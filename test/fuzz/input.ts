@@ -11,6 +11,13 @@ export interface FuzzOptions {
   allowMissingCloseDelimiter?: boolean;
   decode?: boolean;
   requireStart?: boolean;
+  /**
+   * parseMultipart's immutableChunks (mime and xop targets): held-back bytes go
+   * out as views of earlier chunks instead of copies. A whole-input run holds
+   * nothing back across chunks, so the chunking oracle compares this path with
+   * the copying one.
+   */
+  immutableChunks?: boolean;
   limits?: Record<string, number>;
 }
 

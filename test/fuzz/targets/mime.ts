@@ -36,6 +36,7 @@ export function parseOptions(input: FuzzInput): ParseMultipartOptions {
   if (o.allowMissingCloseDelimiter !== undefined) out.allowMissingCloseDelimiter = o.allowMissingCloseDelimiter;
   if (o.decode !== undefined) out.decode = o.decode;
   if (o.requireStart !== undefined) out.requireStart = o.requireStart;
+  if (o.immutableChunks !== undefined) out.immutableChunks = o.immutableChunks;
   if (o.limits !== undefined) out.limits = o.limits;
   return out;
 }
@@ -124,8 +125,24 @@ export function runDicer(bytes: Buffer, boundary: string): Promise<DicerPart[] |
       // Part 'end' events may still be queued: let them run first.
       setImmediate(() => settle(failed ? null : parts));
     });
-    d.end(bytes);
+    try {
+      d.end(bytes);
+    } catch (error) {
+      // Not a bug of ours: dicer keeps a part's headers in a plain object, so a header named after an
+      // Object.prototype member (`__proto__`, `constructor`) finds an inherited value, and its
+      // HeaderParser throws "self.header[h].push is not a function" (TypeError) out of write()/end().
+      // xopstream parses such headers as ordinary ones (corpus/proto-headers). dicer gives no answer
+      // here, so there is nothing to compare: skip. Any other exception from dicer is still thrown
+      // (the engine reports it), so that a new class does not go unnoticed.
+      if (isDicerPrototypeHeaderCrash(error)) settle(null);
+      else throw error;
+    }
   });
+}
+
+/** dicer's crash on a header named after an Object.prototype member (see {@link runDicer}). */
+export function isDicerPrototypeHeaderCrash(error: unknown): boolean {
+  return error instanceof TypeError && /\bheader\[h\]\.push is not a function\b/.test(error.message);
 }
 
 /** dicer's parts as comparable summaries (header values latin1 as dicer gives them, trimmed). */
