@@ -47,7 +47,7 @@
 // .ci/run installs default-jdk-headless, libaxis-java and libactivation-java; the tests skip
 // (saying so) only on a machine without them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -58,6 +58,7 @@ import {
   MemoryCache, SoapFaultError, compose, createReceiver, createReceiverServer, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage, type ReceiverOptions,
 } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
+import { inputFileIn, javaSources, killPeers, runPeerOk, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -84,39 +85,9 @@ const CLASSPATH_JARS = REQUIRED_JARS.map((jar) => path.join(JAR_DIR, `${jar}.jar
 
 let workDir = '';
 let classpath = '';
-const children = new Set<ChildProcess>();
-
-function javaSources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const file = path.join(dir, e.name);
-    if (e.isDirectory()) return javaSources(file);
-    return e.name.endsWith('.java') ? [file] : [];
-  });
-}
-
-/** Runs a program to its end; resolves with stdout, rejects with stderr on a non-zero exit (or after 60 s). */
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const what = args.find((a) => a.startsWith('xopstream.interop.')) ?? 'javac';
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`${path.basename(command)} ${what} exited ${code ?? signal}:\n${Buffer.concat(out)}${Buffer.concat(err)}`));
-    });
-  });
-}
 
 function java(main: string, args: string[]): Promise<string> {
-  return run('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.axis.${main}`, ...args]);
+  return runPeerOk('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.axis.${main}`, ...args], `java xopstream.interop.axis.${main}`);
 }
 
 before(async () => {
@@ -124,21 +95,17 @@ before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-axis-'));
   const classes = path.join(workDir, 'classes');
   fs.mkdirSync(classes);
-  await run('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)]);
+  await runPeerOk('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)], 'javac');
   classpath = [classes, ...CLASSPATH_JARS].join(path.delimiter);
 });
 
 after(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killPeers();
   if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 /** A file in the work directory holding `bytes`. */
-function inputFile(name: string, bytes: Uint8Array): string {
-  const file = path.join(workDir, name);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
+const inputFile = (name: string, bytes: Uint8Array): string => inputFileIn(workDir, name, bytes);
 
 /** What AxisClient sends: photo and notes as DataHandler parameters, extra through addAttachmentPart. */
 interface Upload { photo: Buffer; notes: Buffer; extra: Buffer }
@@ -434,40 +401,13 @@ describe('xopstream send() posts SwA to an Axis 1.4 endpoint (SimpleAxisServer, 
 
   before(async () => {
     if (AXIS_ABSENT !== null) return;
-    const child = spawn('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, 'xopstream.interop.axis.AxisServer'],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
-    axis = child;
-    children.add(child);
-    const err: Buffer[] = [];
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    const port = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`AxisServer did not start in 60 s:\n${Buffer.concat(err)}`)), 60_000);
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString('utf8');
-        const found = /LISTENING (\d+)/.exec(out)?.[1];
-        if (found !== undefined) {
-          clearTimeout(timer);
-          resolve(found);
-        }
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`AxisServer exited ${code}:\n${Buffer.concat(err)}`));
-      });
-    });
+    const started = await startListeningPeer('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, 'xopstream.interop.axis.AxisServer'], 'AxisServer');
+    axis = started.child;
+    const port = started.port;
     endpoint = `http://127.0.0.1:${port}/axis/services/Attachments`;
   });
 
-  after(async () => {
-    if (axis === null || axis.exitCode !== null) return;
-    const exited = new Promise((resolve) => axis!.once('exit', resolve));
-    axis.stdin!.end(); // AxisServer stops when stdin closes
-    const timer = setTimeout(() => axis!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    children.delete(axis);
-  });
+  after(() => stopListeningPeer(axis)); // AxisServer stops when stdin closes
 
   /** Attributes of every `<i:NAME .../>` in `xml`. */
   function items(xml: string, name: string): Array<Record<string, string>> {

@@ -57,7 +57,7 @@
 // .ci/run installs gsoap, libgsoap-dev and g++; the tests skip (saying so)
 // only on a machine without them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -67,6 +67,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage, type ReceiverOptions } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
+import { cachedBytes, inputFileIn, killPeers, runPeer, startListeningPeer, stopListeningPeer, type PeerRun } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -90,32 +91,10 @@ const GSOAP_ABSENT: string | null = (() => {
 
 let workDir = '';
 let program = '';
-const children = new Set<ChildProcess>();
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs a program to its end (killed after 60 s); resolves with its exit code and output. */
-function run(command: string, args: string[], options: { cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    children.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
 
 /** Runs a build step; rejects with its output unless it exits 0. */
 async function build(command: string, args: string[]): Promise<void> {
-  const result = await run(command, args, { cwd: workDir });
+  const result = await runPeer(command, args, { cwd: workDir });
   if (result.code !== 0) throw new Error(`${command} exited ${result.code}:\n${result.stdout}${result.stderr}`);
 }
 
@@ -144,32 +123,25 @@ before(async () => {
 });
 
 after(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killPeers();
   if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 /** A file in the work directory holding `bytes`. */
-function inputFile(name: string, bytes: Uint8Array): string {
-  const file = path.join(workDir, name);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
+const inputFile = (name: string, bytes: Uint8Array): string => inputFileIn(workDir, name, bytes);
 
-function gsoap(args: string[]): Promise<Run> {
-  return run(program, args);
+function gsoap(args: string[]): Promise<PeerRun> {
+  return runPeer(program, args);
 }
 
 /** The lines a failed gSOAP call printed, by their first word. */
-function failure(result: Run): Record<string, string> {
+function failure(result: PeerRun): Record<string, string> {
   return Object.fromEntries(result.stdout.trim().split('\n').map((line) => {
     const space = line.indexOf(' ');
     return space === -1 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
   }));
 }
 
-async function cachedBytes(cache: MemoryCache, rootId: string, contentId: string | number): Promise<Buffer> {
-  return readAll(await cache.open(rootId, contentId));
-}
 
 // --- 1. gSOAP MTOM client → createReceiver() -------------------------------------------------
 
@@ -531,38 +503,12 @@ describe('xopstream send() calls a gSOAP 2.8.124 server (soap_serve)', () => {
 
   before(async () => {
     if (GSOAP_ABSENT !== null) return;
-    const server = spawn(program, ['server'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child = server;
-    children.add(server);
-    const err: Buffer[] = [];
-    server.stderr!.on('data', (b: Buffer) => err.push(b));
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`the gSOAP server did not start in 30 s:\n${Buffer.concat(err)}`)), 30_000);
-      server.stdout!.on('data', (b: Buffer) => {
-        out += b.toString('utf8');
-        const port = /LISTENING (\d+)/.exec(out)?.[1];
-        if (port !== undefined) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${port}/`);
-        }
-      });
-      server.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the gSOAP server exited ${code}:\n${Buffer.concat(err)}`));
-      });
-    });
+    const started = await startListeningPeer(program, ['server'], 'the gSOAP server', 30_000);
+    child = started.child;
+    url = `http://127.0.0.1:${started.port}/`;
   });
 
-  after(async () => {
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.stdin!.end(); // the server stops when stdin closes
-    const timer = setTimeout(() => child!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    children.delete(child);
-  });
+  after(() => stopListeningPeer(child)); // the server stops when stdin closes
 
   for (const version of ['1.1', '1.2'] as const) {
     test(`SOAP ${version}: MTOM from cached attachments; gSOAP's size and sha256 equal ours`, async (t) => {

@@ -38,7 +38,7 @@
 // .ci/run installs default-jdk-headless, libjaxws-java and libsaaj-ri-java;
 // the tests skip (saying so) only on a machine without them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +46,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage, type ReceiverOptions } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
+import { cachedBytes, inputFileIn, javaSources, killPeers, runPeerOk, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -79,40 +80,9 @@ const CLASSPATH_JARS = [...REQUIRED_JARS, ...OPTIONAL_JARS]
 
 let workDir = '';
 let classpath = '';
-const children = new Set<ChildProcess>();
-
-function javaSources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const file = path.join(dir, e.name);
-    if (e.isDirectory()) return javaSources(file);
-    return e.name.endsWith('.java') ? [file] : [];
-  });
-}
-
-/** Runs a program to its end; resolves with stdout, rejects with stderr on a non-zero exit (or after 60 s). */
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const what = args.find((a) => a.startsWith('xopstream.interop.')) ?? 'javac';
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`${path.basename(command)} ${what} exited ${code ?? signal}:\n${Buffer.concat(out)}${Buffer.concat(err)}`));
-    });
-  });
-}
-
 /** The JVM options of every run: quick start-up (no tiered C2) and the compiled classes on the classpath. */
 function java(main: string, args: string[]): Promise<string> {
-  return run('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.${main}`, ...args]);
+  return runPeerOk('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.${main}`, ...args], `java xopstream.interop.${main}`);
 }
 
 before(async () => {
@@ -120,25 +90,17 @@ before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-java-'));
   const classes = path.join(workDir, 'classes');
   fs.mkdirSync(classes);
-  await run('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)]);
+  await runPeerOk('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)], 'javac');
   classpath = [classes, ...CLASSPATH_JARS].join(path.delimiter);
 });
 
 after(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killPeers();
   if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 /** A file in the work directory holding `bytes`. */
-function inputFile(name: string, bytes: Uint8Array): string {
-  const file = path.join(workDir, name);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
-
-async function cachedBytes(cache: MemoryCache, rootId: string, contentId: string | number): Promise<Buffer> {
-  return readAll(await cache.open(rootId, contentId));
-}
+const inputFile = (name: string, bytes: Uint8Array): string => inputFileIn(workDir, name, bytes);
 
 // --- 1. SAAJ RI → receive() ------------------------------------------------------------------
 
@@ -381,39 +343,12 @@ describe('xopstream send() calls a Metro (JAX-WS RI) @MTOM endpoint', () => {
 
   before(async () => {
     if (JAVA_ABSENT !== null) return;
-    const child = spawn('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, 'xopstream.interop.MetroServer'],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
-    metro = child;
-    children.add(child);
-    const err: Buffer[] = [];
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`MetroServer did not start in 60 s:\n${Buffer.concat(err)}`)), 60_000);
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString('utf8');
-        const port = /LISTENING (\d+)/.exec(out)?.[1];
-        if (port !== undefined) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${port}`);
-        }
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`MetroServer exited ${code}:\n${Buffer.concat(err)}`));
-      });
-    });
+    const started = await startListeningPeer('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, 'xopstream.interop.MetroServer'], 'MetroServer');
+    metro = started.child;
+    base = `http://127.0.0.1:${started.port}`;
   });
 
-  after(async () => {
-    if (metro === null || metro.exitCode !== null) return;
-    const exited = new Promise((resolve) => metro!.once('exit', resolve));
-    metro.stdin!.end(); // MetroServer stops when stdin closes
-    const timer = setTimeout(() => metro!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    children.delete(metro);
-  });
+  after(() => stopListeningPeer(metro)); // MetroServer stops when stdin closes
 
   for (const version of ['1.1', '1.2'] as const) {
     const endpoint = () => `${base}/${version === '1.1' ? 'files' : 'files12'}`;

@@ -21,13 +21,14 @@
 // .ci/run installs libsoap-lite-perl and libmime-tools-perl; the tests skip
 // (saying so) only on a machine without them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemoryCache, createReceiver, xopError, ErrorCodes, type ReceivedMessage } from '../src/index.js';
 import { projectRoot } from './support/corpus.js';
+import { inputFileIn, killPeers, runPeerOk } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -44,37 +45,20 @@ const SOAPLITE_ABSENT: string | null = (() => {
 })();
 
 let workDir = '';
-const children = new Set<ChildProcess>();
 
 before(() => {
   if (SOAPLITE_ABSENT === null) workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-soaplite-'));
 });
 
 after(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killPeers();
   if (workDir !== '') fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-/** Runs the Perl client to its end; resolves with stdout, rejects with stderr on a non-zero exit (or after 60 s). */
+/** Runs the Perl client to its end; resolves with stdout, rejects with its output on a non-zero exit (or after 60 s). */
 function soapLite(url: string, name: string, photo: Buffer, encoding: 'binary' | 'base64'): Promise<string> {
-  const file = path.join(workDir, `photo-${encoding}.bin`);
-  fs.writeFileSync(file, photo);
-  return new Promise((resolve, reject) => {
-    const child = spawn('perl', [CLIENT, url, name, file, encoding], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new Error(`perl soaplite-client.pl exited ${code ?? signal}:\n${Buffer.concat(out)}${Buffer.concat(err)}`));
-    });
-  });
+  const file = inputFileIn(workDir, `photo-${encoding}.bin`, photo);
+  return runPeerOk('perl', [CLIENT, url, name, file, encoding], 'perl soaplite-client.pl');
 }
 
 describe('Perl SOAP::Lite 1.27 sends SwA (SOAP::Lite->parts with MIME::Entity) to the xopstream receiver', () => {
