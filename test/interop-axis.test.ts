@@ -58,7 +58,7 @@ import {
   MemoryCache, SoapFaultError, compose, createReceiver, createReceiverServer, receive, send, xopError, ErrorCodes, isXopError, type ReceivedMessage, type ReceiverOptions,
 } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
-import { inputFileIn, javaSources, killPeers, runPeerOk, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
+import { inputFileIn, compileJava, killPeers, runJava, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -87,16 +87,13 @@ let workDir = '';
 let classpath = '';
 
 function java(main: string, args: string[]): Promise<string> {
-  return runPeerOk('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.axis.${main}`, ...args], `java xopstream.interop.axis.${main}`);
+  return runJava(classpath, `xopstream.interop.axis.${main}`, args);
 }
 
 before(async () => {
   if (AXIS_ABSENT !== null) return;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-axis-'));
-  const classes = path.join(workDir, 'classes');
-  fs.mkdirSync(classes);
-  await runPeerOk('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)], 'javac');
-  classpath = [classes, ...CLASSPATH_JARS].join(path.delimiter);
+  classpath = await compileJava(workDir, JAVA_DIR, CLASSPATH_JARS);
 });
 
 after(() => {

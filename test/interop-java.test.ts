@@ -46,7 +46,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MemoryCache, compose, createReceiver, receive, send, xopError, ErrorCodes, type ReceivedMessage, type ReceiverOptions } from '../src/index.js';
 import { chunk, projectRoot } from './support/corpus.js';
-import { cachedBytes, inputFileIn, javaSources, killPeers, runPeerOk, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
+import { cachedBytes, inputFileIn, compileJava, killPeers, runJava, startListeningPeer, stopListeningPeer } from './support/peer-process.js';
 import { listen, readAll, type TestServer } from './support/receive.js';
 import { cacheWith, pseudoRandomBytes, sha256 } from './support/send.js';
 
@@ -82,16 +82,13 @@ let workDir = '';
 let classpath = '';
 /** The JVM options of every run: quick start-up (no tiered C2) and the compiled classes on the classpath. */
 function java(main: string, args: string[]): Promise<string> {
-  return runPeerOk('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, `xopstream.interop.${main}`, ...args], `java xopstream.interop.${main}`);
+  return runJava(classpath, `xopstream.interop.${main}`, args);
 }
 
 before(async () => {
   if (JAVA_ABSENT !== null) return;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xopstream-java-'));
-  const classes = path.join(workDir, 'classes');
-  fs.mkdirSync(classes);
-  await runPeerOk('javac', ['-nowarn', '-d', classes, '-cp', CLASSPATH_JARS.join(path.delimiter), ...javaSources(JAVA_DIR)], 'javac');
-  classpath = [classes, ...CLASSPATH_JARS].join(path.delimiter);
+  classpath = await compileJava(workDir, JAVA_DIR, CLASSPATH_JARS);
 });
 
 after(() => {

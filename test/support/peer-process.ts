@@ -117,3 +117,16 @@ export async function stopListeningPeer(child: ChildProcess | null): Promise<voi
   await exited;
   clearTimeout(timer);
 }
+
+/** Compiles every `.java` file under `sourceDir` against `jars` into `workDir`/classes; returns the classpath to run them with. */
+export async function compileJava(workDir: string, sourceDir: string, jars: readonly string[]): Promise<string> {
+  const classes = path.join(workDir, 'classes');
+  fs.mkdirSync(classes);
+  await runPeerOk('javac', ['-nowarn', '-d', classes, '-cp', jars.join(path.delimiter), ...javaSources(sourceDir)], 'javac');
+  return [classes, ...jars].join(path.delimiter);
+}
+
+/** Runs `main` on `classpath` with a quick JVM start-up (no tiered C2); resolves with its stdout. */
+export function runJava(classpath: string, main: string, args: string[]): Promise<string> {
+  return runPeerOk('java', ['-XX:TieredStopAtLevel=1', '-cp', classpath, main, ...args], `java ${main}`);
+}
