@@ -125,12 +125,39 @@ describe('xopstream serve', () => {
       const spec = cli(['serve', '--cache', 'ftp://x'], dir);
       assert.equal(spec.status, 1);
       assert.match(spec.stderr, /bad cache spec/);
+      const mode = cli(['serve', '--fault-status', 'wsi'], dir);
+      assert.equal(mode.status, 1);
+      assert.match(mode.stderr, /^ERR_BAD_ARGUMENT: --fault-status must be http or soap, got "wsi"/);
       const missing = cli(['serve', '--host'], dir);
       assert.equal(missing.status, 1);
       assert.match(missing.stderr, /--host needs a value/);
       const help = cli(['serve', '--help'], dir);
       assert.equal(help.status, 0);
       assert.match(help.stdout.toString(), /^usage: xopstream serve \[--port N\]/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--fault-status soap answers a malformed SOAP 1.1 message with 500 (the default, 400), still soap:Client', async () => {
+    const dir = tempDir('serve-fault-status');
+    const malformed = Buffer.from('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><a><b></a></s:Body></s:Envelope>');
+    try {
+      for (const [args, status] of [[[], 400], [['--fault-status', 'soap'], 500], [['--fault-status=http'], 400]] as const) {
+        const served = await serve(['--port', '0', '--cache', 'memory', ...args], dir);
+        try {
+          const response = await post(served.url, malformed, 'text/xml; charset=utf-8');
+          assert.equal(response.status, status, args.join(' '));
+          assert.match(response.body.toString(), /<faultcode>soap:Client<\/faultcode>/);
+          // The refusal line is written before the answer, but comes through another pipe: wait for it.
+          const line = new RegExp(`refused \\(${status}\\): ERR_XML_MALFORMED`);
+          for (let i = 0; i < 100 && !line.test(served.stderr()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+          assert.match(served.stderr(), line);
+        } finally {
+          served.child.kill('SIGTERM');
+        }
+        assert.equal(await served.exit, 0);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

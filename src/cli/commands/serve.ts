@@ -1,10 +1,13 @@
 /**
- * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT]`:
+ * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT] [--fault-status http|soap]`:
  * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
  * `$PORT`), host 127.0.0.1, cache `$XOPSTREAM_CACHE` or else
  * `file:./.xopstream-cache` (the embedded FileCache). `memory:retain-views`
  * is a MemoryCache that keeps the request bodies' chunks instead of copying
  * them: safe here, because Node never writes into a request chunk again.
+ * `--fault-status soap` answers faults with the status SOAP clients read
+ * them under (every SOAP 1.1 fault with 500: Metro and Axis 1.4 need it);
+ * see the receiver's `faultStatus` option.
  * Prints where it listens, one line per message received or refused, and
  * closes cleanly on SIGINT/SIGTERM (in-flight messages finish or are
  * discarded; the cache is closed).
@@ -16,8 +19,9 @@ import type { AddressInfo } from 'node:net';
 import { describeCacheSpec, openCache, parseCacheSpec } from '../../cache/spec.js';
 import { ErrorCodes, isXopError, xopError } from '../../errors.js';
 import { createReceiverServer } from '../../receive/receiver.js';
+import type { FaultStatusMode } from '../../receive/reply.js';
 
-const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT]\n';
+const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT] [--fault-status http|soap]\n';
 
 /** How often expired roots are swept from the cache. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -28,6 +32,7 @@ interface ServeArgs {
   port: number;
   host: string;
   cache: string | undefined;
+  faultStatus: FaultStatusMode;
 }
 
 function parsePort(value: string): number {
@@ -42,6 +47,7 @@ function parseArgs(args: string[]): ServeArgs | null {
     port: process.env['PORT'] !== undefined && process.env['PORT'] !== '' ? parsePort(process.env['PORT']) : 8080,
     host: '127.0.0.1',
     cache: undefined,
+    faultStatus: 'http',
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -58,6 +64,13 @@ function parseArgs(args: string[]): ServeArgs | null {
     if (name === '--port') out.port = parsePort(value());
     else if (name === '--host') out.host = value();
     else if (name === '--cache') out.cache = value();
+    else if (name === '--fault-status') {
+      const mode = value();
+      if (mode !== 'http' && mode !== 'soap') {
+        throw xopError(ErrorCodes.BAD_ARGUMENT, `--fault-status must be http or soap, got ${JSON.stringify(mode)}`);
+      }
+      out.faultStatus = mode;
+    }
     else throw xopError(ErrorCodes.BAD_ARGUMENT, `unknown option ${JSON.stringify(arg)}\n${USAGE.trimEnd()}`);
   }
   return out;
@@ -80,6 +93,7 @@ export async function run(args: string[]): Promise<number> {
   const cache = await openCache(spec);
   const server = createReceiverServer({
     cache,
+    faultStatus: parsed.faultStatus,
     onMessage(message) {
       const docs = message.attachments;
       process.stdout.write(`received ${message.rootDocument.properties.wss_root_document_id}: ` +
