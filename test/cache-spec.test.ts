@@ -87,6 +87,9 @@ test('openCache creates the cache a spec names; describeCacheSpec masks password
   const memory = await openCache('memory', { maxBytes: 10, ttlMs: null });
   assert.ok(memory instanceof MemoryCache);
   assert.equal((memory as MemoryCache).maxBytes, 10);
+  const pooled = await openCache('memory', { maxPooledBytes: 3 * 64 * 1024, poolIdleMs: null });
+  assert.equal((pooled as MemoryCache).maxPooledBytes, 3 * 64 * 1024, 'the pool bound reaches the MemoryCache');
+  await pooled.close();
   const dir = path.join(os.tmpdir(), 'xopstream-spec-test');
   const file = await openCache(`file:${dir}`, { fsync: false, ttlMs: 5, clock: () => 0 });
   assert.ok(file instanceof FileCache);

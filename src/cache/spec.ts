@@ -94,6 +94,10 @@ export interface OpenCacheOptions extends ExpiryOptions {
   fsync?: boolean;
   /** MemoryCache: byte cap. */
   maxBytes?: number;
+  /** MemoryCache: most bytes of free blocks kept for reuse (see `MemoryCacheOptions.maxPooledBytes`). */
+  maxPooledBytes?: number;
+  /** MemoryCache: how long a free block may stay untaken before it is dropped (see `MemoryCacheOptions.poolIdleMs`). */
+  poolIdleMs?: number | null;
   /** RedisCache: key prefix. */
   keyPrefix?: string;
 }
@@ -112,6 +116,8 @@ export async function openCache(spec: string | CacheSpec | undefined, options: O
     case 'memory': {
       const memory: MemoryCacheOptions = { ...expiry };
       if (options.maxBytes !== undefined) memory.maxBytes = options.maxBytes;
+      if (options.maxPooledBytes !== undefined) memory.maxPooledBytes = options.maxPooledBytes;
+      if (options.poolIdleMs !== undefined) memory.poolIdleMs = options.poolIdleMs;
       if (parsed.retainViews === true) memory.retainViews = true;
       return new MemoryCache(memory);
     }
