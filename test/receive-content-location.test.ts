@@ -9,26 +9,17 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { MemoryCache, XopError, createReceiver, receive, type ReceivedMessage } from '../src/index.js';
-import { CHUNKINGS, ownCorpusDir } from './support/corpus.js';
-import { checkReceived, listen, post, type ReceiveCase } from './support/receive.js';
+import { CHUNKINGS } from './support/corpus.js';
+import { checkReceived, listen, post, type ReceiveCase, receiveCasesNamed } from './support/receive.js';
 
 interface LocationCase extends ReceiveCase {
   options: ReceiveCase['options'] & { baseUri?: string };
 }
 
 function locationCases(): LocationCase[] {
-  return fs.readdirSync(ownCorpusDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name.startsWith('swa-content-location'))
-    .map((e) => {
-      const dir = path.join(ownCorpusDir, e.name);
-      const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Omit<LocationCase, 'name' | 'message'>;
-      return { name: e.name, message: fs.readFileSync(path.join(dir, 'message.bin')), ...expected };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return receiveCasesNamed<LocationCase>('swa-content-location');
 }
 
 describe('receive: hrefs naming attachments by Content-Location (corpus/swa-content-location*)', () => {

@@ -332,3 +332,15 @@ export async function checkReceived(c: ReceiveCase, message: ReceivedMessage, ca
     assert.ok(message.warnings.some((m) => m.includes(w)), `a warning says ${JSON.stringify(w)}: ${JSON.stringify(message.warnings)}`);
   }
 }
+
+/** The fixtures `corpus/<prefix>*`: each directory's message.bin with its expected.json, sorted by name. */
+export function receiveCasesNamed<T extends ReceiveCase>(prefix: string): T[] {
+  return fs.readdirSync(ownCorpusDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith(prefix))
+    .map((e) => {
+      const dir = path.join(ownCorpusDir, e.name);
+      const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Omit<T, 'name' | 'message'>;
+      return { name: e.name, message: fs.readFileSync(path.join(dir, 'message.bin')), ...expected } as T;
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
