@@ -21,6 +21,7 @@ import { MultipartParser, parseContentType } from '../src/index.js';
 import { collectStream, errorData, sha256Of } from './support/collect.js';
 import { ownCorpusDir } from './support/corpus.js';
 import { chunkBySizes, chunkSizesArb, contentTypeOf, messageArb, serialize } from './support/mime-gen.js';
+import { mutate, type Mutation } from './support/mutations.js';
 
 // Seeded (XOPSTREAM_PROPERTY_SEED overrides, to explore further by hand) and time-bounded.
 const SETTINGS = { seed: Number(process.env['XOPSTREAM_PROPERTY_SEED'] ?? 0x5eed_2611), numRuns: 400, interruptAfterTimeLimit: 10_000, markInterruptAsFailure: false };
@@ -52,12 +53,6 @@ const CORPUS: Message[] = (() => {
 })();
 
 /** Ways to break a message (as in mime-properties.test.ts), biased to the bytes framing is made of. */
-type Mutation =
-  | { kind: 'flip'; at: number; value: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'delete'; at: number; length: number }
-  | { kind: 'truncate'; at: number };
-
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.constantFrom(0x0d, 0x0a, 0x2d, 0x20, 0x3d, 0x41, 0x00) }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(
@@ -67,20 +62,6 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 16 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
 );
-
-function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
-  let out = Buffer.from(bytes);
-  for (const m of mutations) {
-    const at = out.length === 0 ? 0 : m.at % (out.length + 1);
-    switch (m.kind) {
-      case 'flip': if (at < out.length) out[at] = m.value; break;
-      case 'insert': out = Buffer.concat([out.subarray(0, at), m.bytes, out.subarray(at)]); break;
-      case 'delete': out = Buffer.concat([out.subarray(0, at), out.subarray(at + m.length)]); break;
-      default: out = out.subarray(0, at); break;
-    }
-  }
-  return out;
-}
 
 /** A generated well-formed message, or a corpus message; either possibly mutated. */
 const caseArb: fc.Arbitrary<{ message: Message; mutated: boolean }> = fc.tuple(

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { collectPush, collectStream, sha256Of } from './support/collect.js';
 import { chunkBySizes, chunkSizesArb, contentTypeOf, messageArb, serialize } from './support/mime-gen.js';
 import type { GenMessage } from './support/mime-gen.js';
+import { mutate, type Mutation } from './support/mutations.js';
 
 // Seeded (XOPSTREAM_PROPERTY_SEED overrides, to explore further by hand) and time-bounded.
 const SETTINGS = { seed: Number(process.env['XOPSTREAM_PROPERTY_SEED'] ?? 0x5eed_2002), numRuns: 300, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: false };
@@ -42,13 +43,6 @@ test('property: serialise → parse under random chunking gives the same parts a
 });
 
 /** Ways to break a message. */
-type Mutation =
-  | { kind: 'flip'; at: number; value: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'delete'; at: number; length: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'bare-cr'; at: number };
-
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(
@@ -59,21 +53,6 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('bare-cr' as const), at: fc.nat() }),
 );
-
-function mutate(bytes: Buffer, mutations: Mutation[]): Buffer {
-  let out = Buffer.from(bytes);
-  for (const m of mutations) {
-    const at = out.length === 0 ? 0 : m.at % (out.length + 1);
-    switch (m.kind) {
-      case 'flip': if (at < out.length) out[at] = m.value; break;
-      case 'insert': out = Buffer.concat([out.subarray(0, at), m.bytes, out.subarray(at)]); break;
-      case 'delete': out = Buffer.concat([out.subarray(0, at), out.subarray(at + m.length)]); break;
-      case 'truncate': out = out.subarray(0, at); break;
-      default: out = Buffer.concat([out.subarray(0, at), Buffer.from('\r'), out.subarray(at)]); break;
-    }
-  }
-  return out;
-}
 
 const limitsArb = fc.option(fc.record({
   headerBytes: fc.integer({ min: 0, max: 200 }),
