@@ -25,7 +25,7 @@ export { createTransferDecoder } from './mime/transfer-encoding.js';
 export type { TransferDecoder } from './mime/transfer-encoding.js';
 export { parseMultipart, describeMessage } from './mime/stream.js';
 export { readableChunks } from './mime/readable-source.js';
-export type { ReadableChunksOptions } from './mime/readable-source.js';
+export type { ReadableChunkIterator, ReadableChunksOptions } from './mime/readable-source.js';
 export type { ByteSource, MultipartPart, ParseMultipartOptions, MessageInfo } from './mime/stream.js';
 
 export { SoapScanner } from './xop/scanner.js';

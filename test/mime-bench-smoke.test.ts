@@ -43,7 +43,7 @@ function assertVerifiedTables(json: JsonResults): void {
   const tables = json.cases.flatMap((c) => c.tables);
   for (const id of MULTIPART_TABLES) {
     const t = tables.find((x) => x.id === id)!;
-    assert.deepEqual(t.rows.map((r) => r.name), ['xopstream push', 'xopstream parseMultipart', ...PEERS, ...LIMITS], id);
+    assert.deepEqual(t.rows.map((r) => r.name), ['xopstream push', 'xopstream parseMultipart', 'xopstream parseMultipart, async source', ...PEERS, ...LIMITS], id);
     for (const row of t.rows.filter((r) => r.kind === 'xopstream')) {
       assert.equal(row.wrong, null, `${id} ${row.name}`);
       assert.ok(row.rate! > 0);

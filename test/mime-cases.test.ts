@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { describeMessage } from '../src/index.js';
 import type { ParseMultipartOptions } from '../src/index.js';
 import { CHUNKINGS, ownCorpusDir } from './support/corpus.js';
-import { collectPush, collectStream } from './support/collect.js';
+import { collectPush, collectStream, type Feed } from './support/collect.js';
 
 interface ExpectedPart {
   index: number;
@@ -67,13 +67,16 @@ function load(name: string): { message: Buffer; expected: Expected } {
   };
 }
 
-describe('parseMultipart over corpus/ cases × chunkings', () => {
+/** Both paths of parseMultipart's pump: chunks taken at once (an array) and awaited (an async generator). */
+const FEEDS: readonly Feed[] = ['array', 'async-generator'];
+
+describe('parseMultipart over corpus/ cases × chunkings × feeds', () => {
   for (const name of cases) {
     const { message, expected } = load(name);
     test(`${name}: ${expected.description}`, async () => {
-      for (const chunking of CHUNKINGS) {
-        const got = await collectStream(chunking.split(message), expected.contentType, expected.options);
-        const where = `${name} / ${chunking.name}`;
+      for (const chunking of CHUNKINGS) for (const feed of FEEDS) {
+        const got = await collectStream(chunking.split(message), expected.contentType, expected.options, feed);
+        const where = `${name} / ${chunking.name} / ${feed}`;
         if (expected.error !== undefined) {
           assert.deepEqual(got.error, expected.error, where);
           continue;

@@ -8,7 +8,7 @@
 import { rechunk } from '../builders.js';
 import { ratioOf, ratioToBestPeer, runTable } from '../tables.js';
 import { xopstreamPush } from '../contestants/xopstream-push.js';
-import { xopstreamStream } from '../contestants/xopstream-stream.js';
+import { xopstreamStream, xopstreamStreamAsyncSource } from '../contestants/xopstream-stream.js';
 import { indexOfAsyncLimit } from '../contestants/indexof-async-limit.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
 import { multipartEntries } from './multipart-contestants.js';
@@ -50,7 +50,7 @@ export const bigCase: BenchCase = {
         measured: limit === null ? 'not measured' : formatShare(limit),
         met: limit === null ? null : limit.median >= 0.95,
       });
-      if (api === xopstreamStream.name) targets.push(sameSourceLine('big, 64 KiB chunks', ratioOf(small, api, indexOfAsyncLimit.name)));
+      if (api === xopstreamStream.name) targets.push(sameSourceLine('big, 64 KiB chunks', ratioOf(small, xopstreamStreamAsyncSource.name, indexOfAsyncLimit.name)));
     }
     return {
       name: 'big',

@@ -16,12 +16,12 @@ import { multipasta } from '../contestants/multipasta.js';
 import { remix } from '../contestants/remix.js';
 import type { ByteLimit, Contestant } from '../contestants/types.js';
 import { xopstreamPush } from '../contestants/xopstream-push.js';
-import { xopstreamStream } from '../contestants/xopstream-stream.js';
+import { xopstreamStream, xopstreamStreamAsyncSource } from '../contestants/xopstream-stream.js';
 import { xxh64Limit } from '../contestants/xxh64-limit.js';
 import type { BenchMessage } from '../messages.js';
 import { byteLimitEntry, multipartEntry, type Entry } from '../tables.js';
 
-export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit, indexOfLfLimit, indexOfAsyncLimit];
+export const PARSERS: readonly Contestant[] = [xopstreamPush, xopstreamStream, xopstreamStreamAsyncSource, dicer, busboyDicer, remix, mjackson, multipasta, indexOfLimit, indexOfLfLimit, indexOfAsyncLimit];
 export const BYTE_LIMITS: readonly ByteLimit[] = [copyLimit, xxh64Limit];
 
 /** Every parser and every byte limit over `message`. */

@@ -13,7 +13,7 @@ import { assembleMultipart, seededRandom } from '../builders.js';
 import { indexOfAsyncLimit } from '../contestants/indexof-async-limit.js';
 import { indexOfLimit } from '../contestants/indexof-limit.js';
 import { xopstreamPush } from '../contestants/xopstream-push.js';
-import { xopstreamStream } from '../contestants/xopstream-stream.js';
+import { xopstreamStream, xopstreamStreamAsyncSource } from '../contestants/xopstream-stream.js';
 import { ratioOf, runTable } from '../tables.js';
 import { multipartEntries } from './multipart-contestants.js';
 import { formatShare, sameSourceLine, type BenchCase, type Target } from './types.js';
@@ -142,7 +142,7 @@ export const pathologicalCase: BenchCase = {
         measured: limit === null ? 'not measured' : formatShare(limit),
         met: limit === null ? null : limit.median >= 0.95,
       });
-      if (api === xopstreamStream.name) targets.push(sameSourceLine('pathological', ratioOf(table, api, indexOfAsyncLimit.name)));
+      if (api === xopstreamStream.name) targets.push(sameSourceLine('pathological', ratioOf(table, xopstreamStreamAsyncSource.name, indexOfAsyncLimit.name)));
       const row = table.rows.find((r) => r.name === api);
       const share = row?.zeroCopyShare ?? null;
       targets.push({

@@ -70,7 +70,7 @@ export function formatShare(r: { median: number; min: number; max: number }): st
  */
 export function sameSourceLine(label: string, ratio: { median: number; min: number; max: number } | null): Target {
   return {
-    text: `${label}: xopstream parseMultipart against the Buffer.indexOf limit fed by the same async source (for await per chunk on both sides)`,
+    text: `${label}: xopstream parseMultipart fed by an async generator, against the Buffer.indexOf limit fed by the same source (for await per chunk on both sides)`,
     measured: ratio === null ? 'not measured' : formatShare(ratio),
     met: null,
     informational: true,

@@ -30,6 +30,18 @@ export interface ReadableChunksOptions {
   destroyOnReturn?: boolean;
 }
 
+/**
+ * What {@link readableChunks} returns: an async iterator of the stream's
+ * chunks that can also say, without a promise, whether one is waiting.
+ */
+export interface ReadableChunkIterator extends AsyncIterableIterator<Uint8Array> {
+  /**
+   * The next chunk (or the end) if the stream has emitted it already; null
+   * when it has to be waited for with next(). Throws the stream's error.
+   */
+  readNow(): IteratorResult<Uint8Array> | null;
+}
+
 /** Is `value` a Node.js Readable (or a userland stream with the same API)? */
 export function isNodeReadable(value: unknown): value is Readable {
   const s = value as Partial<Readable> | null;
@@ -38,7 +50,7 @@ export function isNodeReadable(value: unknown): value is Readable {
 }
 
 /** Reads `stream` chunk by chunk; see the module documentation. */
-export function readableChunks(stream: Readable, options: ReadableChunksOptions = {}): AsyncIterableIterator<Uint8Array> {
+export function readableChunks(stream: Readable, options: ReadableChunksOptions = {}): ReadableChunkIterator {
   return new ReadableChunks(stream, options.destroyOnReturn !== false);
 }
 
@@ -67,7 +79,7 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
+class ReadableChunks implements ReadableChunkIterator {
   readonly #stream: Readable;
   readonly #destroyOnReturn: boolean;
   /** Chunks the stream emitted before anyone asked (at most a few: the stream is paused at the first). */
@@ -88,29 +100,47 @@ class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
     this.#stopWatching = finished(stream, { writable: false }, (error) => this.#finished(error));
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+  [Symbol.asyncIterator](): ReadableChunkIterator {
     return this;
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
+    let result: IteratorResult<Uint8Array> | null;
+    try {
+      result = this.readNow();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (result !== null) return Promise.resolve(result);
+    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#stream.resume();
+    });
+  }
+
+  /**
+   * The next chunk, the end, or the stream's error if one of them is there
+   * already; null if it has to be waited for (then call next()). A stream
+   * with more than one chunk buffered (its reader fell behind) emits a second
+   * chunk in the same turn as the one a waiting next() took; a parser that
+   * asks here first takes that one without a promise.
+   */
+  readNow(): IteratorResult<Uint8Array> | null {
     if (this.#state === R_FAILED) {
       this.#close();
-      return Promise.reject(this.#failure);
+      throw this.#failure;
     }
     const queue = this.#queue;
     if (queue.length > 0) {
       const value = queue.shift()!;
       if (queue.length === 0 && this.#state === R_OPEN) this.#stream.resume();
-      return Promise.resolve({ value, done: false });
+      return { value, done: false };
     }
     if (this.#state !== R_OPEN) {
       this.#close();
-      return Promise.resolve({ value: undefined, done: true });
+      return { value: undefined, done: true };
     }
-    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-      this.#stream.resume();
-    });
+    return null;
   }
 
   return(): Promise<IteratorResult<Uint8Array>> {

@@ -10,9 +10,11 @@
  * Speed: the part and body iterators are written by hand rather than as
  * async generators. A part or a view already parsed from the last chunk comes
  * in an already resolved promise; only an empty queue pulls, and then the
- * one await is the source's. The floor left is the consumer's own await per
- * next() (three per small part: the part, its view, its end) and one promise
- * hop per chunk on top of the source's.
+ * one await is the source's. A source that has its next chunk at hand (an
+ * array, a Readable with a chunk waiting: {@link ChunkSource.readNow}) is not
+ * awaited at all. The floor left is the consumer's own await per next()
+ * (three per small part: the part, its view, its end), plus, for a source
+ * that must be awaited, one promise hop per chunk on top of the source's.
  *
  * @module
  */
@@ -119,11 +121,23 @@ export function describeMessage(contentTypeHeader: string, limits?: MimeLimits):
 }
 
 /**
+ * A source as the pump reads it: an async iterator, and for sources that can
+ * say so without a promise, `readNow()`: the next chunk (or the end) if it is
+ * there already, null if it has to be waited for.
+ */
+export interface ChunkSource extends AsyncIterator<Uint8Array> {
+  readNow?(): IteratorResult<Uint8Array> | null;
+}
+
+/**
  * Turns any supported source into an async iterator of byte chunks. A Node.js
  * Readable is read chunk by chunk ({@link readableChunks}), not through its
  * own async iterator, which concatenates (copies) whatever it has buffered.
+ * A synchronous iterable (an array of chunks) and a Readable with a chunk
+ * already waiting also answer `readNow()`, so parseMultipart takes their
+ * chunks without a promise each.
  */
-export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> {
+export function toAsyncIterator(source: ByteSource): ChunkSource {
   if (isNodeReadable(source)) return readableChunks(source);
   const s = source as Partial<AsyncIterable<Uint8Array> & Iterable<Uint8Array> & ReadableStream<Uint8Array>>;
   if (typeof s[Symbol.asyncIterator] === 'function') return s[Symbol.asyncIterator]!();
@@ -139,7 +153,11 @@ export function toAsyncIterator(source: ByteSource): AsyncIterator<Uint8Array> {
   }
   if (typeof s[Symbol.iterator] === 'function') {
     const it = s[Symbol.iterator]!();
-    return { next: async () => it.next(), return: async () => it.return?.() ?? { done: true, value: undefined } };
+    return {
+      next: async () => it.next(),
+      readNow: () => it.next(),
+      return: async () => it.return?.() ?? { done: true, value: undefined },
+    };
   }
   throw xopError(ErrorCodes.BAD_ARGUMENT, 'source must be a Readable, ReadableStream or (async) iterable of Uint8Array');
 }
@@ -163,7 +181,7 @@ const EV_NONE = -1;
  * request, keeping the events of that chunk until the consumer takes them.
  */
 class EventPump {
-  readonly #source: AsyncIterator<Uint8Array>;
+  readonly #source: ChunkSource;
   readonly #parser: MultipartParser | null;
   readonly #signal: AbortSignal | undefined;
   readonly #totalLimit: number;
@@ -183,7 +201,7 @@ class EventPump {
   readonly #singleHeaders: PartHeaders | null;
   #singleBytes = 0;
 
-  constructor(source: AsyncIterator<Uint8Array>, info: MessageInfo, headerValue: string, options: ParseMultipartOptions) {
+  constructor(source: ChunkSource, info: MessageInfo, headerValue: string, options: ParseMultipartOptions) {
     this.#source = source;
     this.#signal = options.signal;
     if (info.boundary === null) {
@@ -256,19 +274,52 @@ class EventPump {
   pull(): Promise<IteratorResult<Uint8Array>> | null {
     if (this.#failed !== null) throw this.#failed;
     if (this.#sourceDone) return null;
-    // The consumer has taken every event of the previous chunk. The array is
-    // reused at its size (setting its length to 0 would free its store, regrown
-    // by the next chunk's events); its slots are cleared so that no view of an
-    // old chunk stays reachable from it.
-    this.#queue.fill(0, 0, this.#end);
-    this.#end = 0;
-    this.#next = 0;
+    this.#clearQueue();
     try {
       this.#checkAbort();
       return this.#source.next();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Parses the next chunk at once if the source has it without waiting
+   * (see {@link ChunkSource.readNow}), once every queued event is taken.
+   * True when it did (the chunk, the end or a failure is now queued), false
+   * when {@link pull} has to wait. For an array of chunks this is every
+   * chunk: no promise per chunk, only the consumer's own await.
+   */
+  pullNow(): boolean {
+    const source = this.#source;
+    if (source.readNow === undefined || this.#failed !== null || this.#sourceDone) return false;
+    this.#clearQueue();
+    try {
+      this.#checkAbort();
+      const result = source.readNow();
+      if (result === null) return false;
+      this.#consume(result);
+    } catch (error) {
+      // As fail() does, without waiting: a source that answers readNow() releases itself synchronously.
+      this.#failed ??= error;
+      this.#sourceDone = true;
+      void this.close();
+    }
+    return true;
+  }
+
+  /**
+   * Empties the queue of the previous chunk's events, all taken. The array is
+   * reused at its size (setting its length to 0 would free its store, regrown
+   * by the next chunk's events); its slots are cleared so that no view of an
+   * old chunk stays reachable from it.
+   */
+  #clearQueue(): void {
+    const queue = this.#queue;
+    // A loop, not fill(): a chunk inside a body leaves two slots, and fill() costs more to call than that.
+    for (let i = this.#end - 1; i >= 0; i--) queue[i] = 0;
+    this.#end = 0;
+    this.#next = 0;
   }
 
   /** Parses a chunk {@link pull} asked for (or the end of the source). */
@@ -533,6 +584,7 @@ class BodyReader extends SerialIterator<Uint8Array> {
     let result: IteratorResult<Uint8Array> | null;
     try {
       result = this.#step();
+      while (result === null && this.#pump.pullNow()) result = this.#step();
     } catch (error) {
       this.#state = BODY_DONE;
       return Promise.reject(error);
@@ -547,12 +599,14 @@ class BodyReader extends SerialIterator<Uint8Array> {
     try {
       const pump = this.#pump;
       for (;;) {
-        const pending = pump.pull();
-        if (pending === null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
-        try {
-          pump.accept(await pending);
-        } catch (error) {
-          await pump.fail(error);
+        if (!pump.pullNow()) {
+          const pending = pump.pull();
+          if (pending === null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+          try {
+            pump.accept(await pending);
+          } catch (error) {
+            await pump.fail(error);
+          }
         }
         const result = this.#step();
         if (result !== null) return result;
@@ -650,7 +704,7 @@ const PARTS_DONE = 2; //    ended, returned or failed (the source is released un
  * current one; a part already parsed comes in an already resolved promise.
  */
 class PartIterator extends SerialIterator<MultipartPart> {
-  readonly #source: AsyncIterator<Uint8Array>;
+  readonly #source: ChunkSource;
   readonly #info: MessageInfo;
   readonly #headerValue: string;
   readonly #options: ParseMultipartOptions;
@@ -664,7 +718,7 @@ class PartIterator extends SerialIterator<MultipartPart> {
   #first: StreamedPart | null = null;
   #rootSeen = false;
 
-  constructor(source: AsyncIterator<Uint8Array>, info: MessageInfo, headerValue: string,
+  constructor(source: ChunkSource, info: MessageInfo, headerValue: string,
     options: ParseMultipartOptions, decode: boolean, state: ParseState) {
     super();
     this.#source = source;
@@ -685,6 +739,7 @@ class PartIterator extends SerialIterator<MultipartPart> {
     let result: IteratorResult<MultipartPart> | null;
     try {
       result = this.#step();
+      while (result === null && this.#pump!.pullNow()) result = this.#step();
     } catch (error) {
       this.busy = true;
       return this.#fail(error);
@@ -700,16 +755,18 @@ class PartIterator extends SerialIterator<MultipartPart> {
     try {
       const pump = this.#pump!;
       for (;;) {
-        const pending = pump.pull();
-        if (pending === null) {
-          if (this.#current !== null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
-          result = this.#finish();
-          break;
-        }
-        try {
-          pump.accept(await pending);
-        } catch (error) {
-          await pump.fail(error);
+        if (!pump.pullNow()) {
+          const pending = pump.pull();
+          if (pending === null) {
+            if (this.#current !== null) throw xopError(ErrorCodes.MIME_TRUNCATED, 'input ended inside a part');
+            result = this.#finish();
+            break;
+          }
+          try {
+            pump.accept(await pending);
+          } catch (error) {
+            await pump.fail(error);
+          }
         }
         result = this.#step();
         if (result !== null) break;

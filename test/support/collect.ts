@@ -46,18 +46,31 @@ export function errorData(error: unknown): { code: string; offset: number | null
   return { code: error.code, offset: error.offset ?? null };
 }
 
+/**
+ * How parseMultipart is fed: the array itself (its chunks are taken without a
+ * promise each) or an async generator over it (one await per chunk): the two
+ * paths of its pump.
+ */
+export type Feed = 'array' | 'async-generator';
+
+/** The same chunks from an async generator. */
+async function* generated(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+}
+
 /** Parses `chunks` with parseMultipart, reading every body. */
 export async function collectStream(
   chunks: readonly Uint8Array[],
   contentType: string,
   options: ParseMultipartOptions = {},
+  feed: Feed = 'array',
 ): Promise<Collected> {
   const parts: CollectedPart[] = [];
   const live: Array<{ isRoot: boolean }> = [];
   let error: Collected['error'] = null;
   let parsed: ReturnType<typeof parseMultipart> | null = null;
   try {
-    parsed = parseMultipart(chunks, contentType, options);
+    parsed = parseMultipart(feed === 'array' ? chunks : generated(chunks), contentType, options);
     for await (const part of parsed) {
       const views: Uint8Array[] = [];
       // Copy: views may be decoder output reused by nothing, but the test keeps them past the loop.
