@@ -34,8 +34,10 @@
  * overwrite) the chunk it came from.
  *
  * ## Linear time
- * Delimiter search is `Buffer.prototype.indexOf` (native memchr and
- * Boyer-Moore-Horspool). A CRLF-framed message is searched for CR LF "--"
+ * Delimiter search is {@link DelimiterSearch}: `Buffer.prototype.indexOf`'s
+ * answer, found by four interleaved Horspool cursors on binary data and by
+ * `Buffer.indexOf` itself (Boyer-Moore) on needle-rich input, with a bounded
+ * amount of work per byte either way. A CRLF-framed message is searched for CR LF "--"
  * boundary; otherwise for the suffix of LF "--" boundary that starts at an
  * uncommon boundary byte ({@link searchStartOf}), confirming the bytes before
  * it. Either needle's first byte occurs in it once, so matches never overlap
@@ -49,6 +51,7 @@
 import { ErrorCodes, xopError, type XopError } from '../errors.js';
 import { parseHeaderBlock, PartHeaders } from './headers.js';
 import { resolveMimeLimits, type MimeLimits } from './limits.js';
+import { DelimiterSearch } from './search.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -163,11 +166,11 @@ export class MultipartParser {
 
   /** LF "--" boundary. */
   readonly #needle: Buffer;
-  /** The suffix of the needle that `Buffer.indexOf` searches for, and where it starts in the needle. */
-  readonly #search: Buffer;
+  /** The suffix of the needle searched for in bare-LF framing, and where it starts in the needle. */
+  readonly #search: DelimiterSearch;
   readonly #searchStart: number;
   /** CR LF "--" boundary: the needle once the message is known to frame with CRLF. */
-  readonly #crlfNeedle: Buffer;
+  readonly #crlfSearch: DelimiterSearch;
   /** Bytes held back at a chunk end: [CR] LF "--" boundary-prefix, or a lone CR. */
   readonly #held: Uint8Array;
   #heldLength = 0;
@@ -248,8 +251,8 @@ export class MultipartParser {
     this.#preambleLimit = limits.preambleBytes;
     this.#needle = Buffer.from('\n--' + boundary, 'latin1');
     this.#searchStart = searchStartOf(this.#needle);
-    this.#search = this.#needle.subarray(this.#searchStart);
-    this.#crlfNeedle = Buffer.from('\r\n--' + boundary, 'latin1');
+    this.#search = new DelimiterSearch(this.#needle.subarray(this.#searchStart));
+    this.#crlfSearch = new DelimiterSearch(Buffer.from('\r\n--' + boundary, 'latin1'));
     this.#held = new Uint8Array(this.#needle.length + 1);
     this.#pending = new Uint8Array(this.#needle.length + 8);
     this.#headerBuffer = new Uint8Array(Math.min(1024, Math.max(16, this.#headerBytesLimit)));
@@ -299,7 +302,7 @@ export class MultipartParser {
     // earlier error wins whatever the chunking, then fail.
     const overflow = this.#offset + chunk.length > this.#totalBytesLimit;
     const usable = overflow ? Math.max(0, this.#totalBytesLimit - this.#offset) : chunk.length;
-    // A Buffer view of the same memory: Buffer.indexOf is the fast native search.
+    // A Buffer view of the same memory: the delimiter search falls back to Buffer.indexOf.
     const buf = Buffer.isBuffer(chunk) && !overflow
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, usable);
@@ -500,9 +503,10 @@ export class MultipartParser {
     const start = this.#searchStart;
     const needle = this.#needle;
     const length = buf.length;
+    const searchLength = search.needle.length;
     let from = pos + start;
     for (;;) {
-      const found = buf.indexOf(search, from);
+      const found = search.indexOf(buf, from);
       if (found === -1) return -1;
       // The suffix's first byte occurs in it once, so matches never overlap: resume right after this one.
       from = found + 1;
@@ -510,7 +514,7 @@ export class MultipartParser {
       let j = 0;
       while (j < start && buf[candidate + j] === needle[j]) j++;
       if (j < start) continue;
-      const after = found + search.length;
+      const after = found + searchLength;
       if (after < length) {
         const b = buf[after]!;
         if (b !== DASH && b !== SPACE && b !== HTAB && b !== CR && b !== LF) continue;
@@ -525,16 +529,17 @@ export class MultipartParser {
    * look-alikes without stopping. Returns the position of the LF.
    */
   #findCrlfCandidate(buf: Buffer, pos: number): number {
-    const needle = this.#crlfNeedle;
+    const search = this.#crlfSearch;
+    const needleLength = search.needle.length;
     const length = buf.length;
     // A CR just before `pos` was consumed as data: a candidate's CR must be at pos or later.
     let from = pos;
     for (;;) {
-      const found = buf.indexOf(needle, from);
+      const found = search.indexOf(buf, from);
       if (found === -1) return -1;
       // The needle's CR occurs in it once, so matches never overlap: resume right after this one.
       from = found + 1;
-      const after = found + needle.length;
+      const after = found + needleLength;
       if (after < length) {
         const b = buf[after]!;
         if (b !== DASH && b !== SPACE && b !== HTAB && b !== CR && b !== LF) continue;
