@@ -141,6 +141,24 @@ test('needle-rich input (runs and near-misses of the needle, as in the pathologi
   for (let k = 0; k < 80; k++) assert.equal(search.indexOf(random, 0), 123_456, `call ${k}`);
 });
 
+test('a cursor left to finish its segment alone, among many failed candidates, hands over and still finds the first match', () => {
+  const needle = Buffer.from('\r\n--MIMEBoundary_crawl_42', 'latin1');
+  const search = new DelimiterSearch(needle);
+  const buf = bytesFrom(11, 80_000); // a first block of four quarters of 16 KiB, then a second block
+  // The second quarter starts with bytes that let its cursor jump one byte at a time
+  // (the needle's next-to-last byte: never a candidate), so the others finish first ...
+  buf.fill(needle[needle.length - 2]!, 16_384, 20_000);
+  // ... and then holds failed candidates (the needle with its first byte wrong) and the match.
+  const near = Buffer.from(needle);
+  near[0] = 0x78;
+  let at = 24_000;
+  for (let i = 0; i < 60; i++, at += near.length + 3) near.copy(buf, at);
+  needle.copy(buf, at + 100);
+  needle.copy(buf, 70_000); // a later match, in the second block, that must not be reported first
+  assert.equal(search.indexOf(buf, 0), at + 100);
+  assert.equal(search.indexOf(buf, 0), buf.indexOf(needle, 0));
+});
+
 test('edge cases: from past the end, a one-byte needle, an empty needle is refused', () => {
   const search = new DelimiterSearch(Buffer.from('\r\n--b'));
   const buf = bytesFrom(3, 10_000);
