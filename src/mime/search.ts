@@ -51,6 +51,16 @@ const SINGLE_VERIFIES = 32;
 /** Bytes searched by `Buffer.indexOf` after a hand-over, doubled per consecutive one up to {@link MAX_NATIVE}. */
 const MIN_NATIVE = 64 * 1024;
 const MAX_NATIVE = 4 * 1024 * 1024;
+/**
+ * A call whose predecessor found the needle closer than this to where it
+ * began goes straight to `Buffer.indexOf`: with delimiters that dense (parts
+ * of a few KiB) the four cursors' setup and their run past the match cost
+ * more than they save. A call that finds nothing makes the next one use the
+ * cursors again.
+ */
+const DENSE_GAP = 8192;
+/** #lastGap after a call that found nothing: the needle is rare here. */
+const SPARSE = Number.MAX_SAFE_INTEGER;
 /** What the block search returns when nothing matched. */
 const NOT_FOUND = -1;
 
@@ -70,6 +80,8 @@ export class DelimiterSearch {
   #nativeBytes = 0;
   /** How many bytes the next hand-over gives to `Buffer.indexOf`. */
   #nativeStretch = MIN_NATIVE;
+  /** How far after its `from` the last call found the needle ({@link SPARSE}: not at all). */
+  #lastGap = SPARSE;
 
   constructor(needle: Buffer) {
     if (needle.length === 0) throw new RangeError('DelimiterSearch needs a needle of at least one byte');
@@ -93,6 +105,21 @@ export class DelimiterSearch {
       this.#nativeBytes -= found === -1 ? span : found - from + 1;
       return found;
     }
+    if (this.#lastGap < DENSE_GAP) {
+      // The last delimiter came soon after where its search began (small parts): this one
+      // likely does too, and four cursors would mostly run past it.
+      const found = buf.indexOf(needle, from);
+      this.#lastGap = found === -1 ? SPARSE : found - from;
+      return found;
+    }
+    const found = this.#searchBlocks(buf, from, lastAlignment);
+    this.#lastGap = found === -1 ? SPARSE : found - from;
+    return found;
+  }
+
+  /** The four-cursor search from `from`, block by block. */
+  #searchBlocks(buf: Buffer, from: number, lastAlignment: number): number {
+    const needle = this.needle;
     const jump = this.#jump;
     const lastJump = this.#lastJump;
     const outcome = this.#outcome;
