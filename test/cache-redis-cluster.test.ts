@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createClient, createCluster } from 'redis';
-import { ErrorCodes, RedisCache, receive, type DocumentCache, type RedisCacheOptions, type RedisClient } from '../src/index.js';
+import { ErrorCodes, openCache, RedisCache, receive, type DocumentCache, type RedisCacheOptions, type RedisClient } from '../src/index.js';
 import { bytesOf, cacheContract, metaOf, readAll, rejectsWith } from './support/cache-contract.js';
 import ts from 'typescript';
 import { chunk, projectRoot, sharedBinaryFiles, sharedCorpusDir } from './support/corpus.js';
@@ -165,6 +165,30 @@ describe('RedisCache on a Redis Cluster: key placement, receive(), sweep()', { s
       }
       for (const root of roots) assert.equal(await reader.delete(root), true);
       assert.deepEqual([...(await keysByNode(prefix)).values()].flat(), [], 'delete removed every key on every master');
+    } finally {
+      await reader.close();
+      await cache.close();
+    }
+  });
+
+  test('the redis-cluster: cache spec opens a RedisCache on the cluster: keys land on the owning master, and read back', async () => {
+    const prefix = `xs:${randomUUID()}:`;
+    const cache = await openCache(`redis-cluster:${cluster!.urls[1]},${cluster!.urls[2]}`, { keyPrefix: prefix, ttlMs: 60_000 });
+    const reader = makeCache({ keyPrefix: prefix }, 0);
+    try {
+      assert.ok(cache instanceof RedisCache);
+      const roots = Array.from({ length: 6 }, () => randomUUID());
+      for (const [i, root] of roots.entries()) {
+        const writer = await cache.begin(root);
+        await writer.put(metaOf(root, 'a@x', 0), [bytesOf(3000 + i, 5000)]);
+        await writer.commit();
+      }
+      for (const [i, root] of roots.entries()) {
+        assert.ok((await readAll(await reader.open(root, 'a@x'))).equals(bytesOf(3000 + i, 5000)));
+        const owner = await ownerOf(prefix, root);
+        assert.equal(await nodes.get(owner)!.exists(`${prefix}{${root}}:m`), 1, `root ${root}'s meta is on master ${owner}`);
+      }
+      assert.equal(await cache.delete(roots[0]!), true);
     } finally {
       await reader.close();
       await cache.close();

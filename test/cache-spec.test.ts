@@ -1,4 +1,4 @@
-// Cache specs (`--cache file:DIR | memory[:retain-views] | redis://HOST:PORT`)
+// Cache specs (`--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL,...`)
 // and root id / Content-ID validation.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -24,14 +24,18 @@ test('parseCacheSpec: the three kinds and the default', () => {
   assert.deepEqual(parseCacheSpec(pathToFileURL(dir).href), { kind: 'file', dir });
   assert.deepEqual(parseCacheSpec('redis://127.0.0.1:6379'), { kind: 'redis', url: 'redis://127.0.0.1:6379' });
   assert.deepEqual(parseCacheSpec('rediss://u:p@cache.example:6380/2'), { kind: 'redis', url: 'rediss://u:p@cache.example:6380/2' });
+  assert.deepEqual(parseCacheSpec('redis-cluster:redis://10.0.0.1:7000'), { kind: 'redis-cluster', urls: ['redis://10.0.0.1:7000'] });
+  assert.deepEqual(parseCacheSpec('redis-cluster:redis://a:7000,rediss://u:p@b:7001'),
+    { kind: 'redis-cluster', urls: ['redis://a:7000', 'rediss://u:p@b:7001'] });
 });
 
 test('parseCacheSpec: anything else is ERR_BAD_ARGUMENT naming the accepted forms', () => {
   for (const bad of ['file:', 'redis://', 'redis://:6379', 'postgres://x', 'Memory', '/plain/path', 'file://remote-host/x',
-    'memory?retainViews=1', 'memory-retain-views']) {
+    'memory?retainViews=1', 'memory-retain-views', 'redis-cluster:', 'redis-cluster:a:7000', 'redis-cluster:http://a:7000',
+    'redis-cluster:redis://a:7000,', 'redis-cluster:redis://a:7000,redis://', 'redis-cluster://a:7000']) {
     assert.throws(() => parseCacheSpec(bad), (e: Error & { code?: string }) => {
       assert.equal(e.code, ErrorCodes.BAD_ARGUMENT, bad);
-      assert.match(e.message, /file:DIR, memory\[:retain-views\] or redis:\/\/HOST:PORT/);
+      assert.match(e.message, /file:DIR, memory\[:retain-views\], redis:\/\/HOST:PORT or redis-cluster:redis:\/\/HOST:PORT\[,\.\.\.\]/);
       return true;
     });
   }
@@ -103,6 +107,11 @@ test('openCache creates the cache a spec names; describeCacheSpec masks password
   assert.equal(describeCacheSpec({ kind: 'file', dir: '/x' }), 'file:/x');
   assert.equal(describeCacheSpec(parseCacheSpec('redis://user:secret@h:1/0')), 'redis://user:***@h:1/0');
   assert.equal(describeCacheSpec(parseCacheSpec('redis://h:1')), 'redis://h:1');
+  assert.equal(describeCacheSpec(parseCacheSpec('redis-cluster:redis://a:1,redis://u:secret@b:2')),
+    'redis-cluster:redis://a:1,redis://u:***@b:2');
+  const clustered = await openCache('redis-cluster:redis://127.0.0.1:1,redis://127.0.0.1:2', { keyPrefix: 'p:' });
+  assert.ok(clustered instanceof RedisCache);
+  await clustered.close(); // never connected: nothing to release
 });
 
 test('root ids: UUIDs and [A-Za-z0-9_-] up to 128; nothing else', () => {

@@ -83,7 +83,7 @@ test('serve takes memory:retain-views from $XOPSTREAM_CACHE too; plain memory st
 test('an unknown memory option is refused naming it: serve exits 1 (ERR_BAD_ARGUMENT), cache exits 2', () => {
   const served = cli(['serve', '--port', '0', '--cache', 'memory:retain-view']);
   assert.equal(served.status, 1, served.stderr);
-  assert.match(served.stderr, /^ERR_BAD_ARGUMENT: bad cache spec "memory:retain-view": unknown memory option "retain-view" \(use file:DIR, memory\[:retain-views\] or redis:\/\/HOST:PORT\)$/m);
+  assert.match(served.stderr, /^ERR_BAD_ARGUMENT: bad cache spec "memory:retain-view": unknown memory option "retain-view" \(use file:DIR, memory\[:retain-views\], redis:\/\/HOST:PORT or redis-cluster:redis:\/\/HOST:PORT\[,\.\.\.\]\)$/m);
   const listed = cli(['cache', 'list', randomUUID(), '--cache', 'memory:zero-copy']);
   assert.equal(listed.status, 2, listed.stderr);
   assert.match(listed.stderr, /^xopstream cache: bad cache spec "memory:zero-copy": unknown memory option "zero-copy"/);
@@ -100,6 +100,6 @@ test('cache with --cache memory:retain-views runs (a fresh process: nothing stor
   const swept = cli(['cache', 'sweep'], { XOPSTREAM_CACHE: 'memory:retain-views' });
   assert.equal(swept.status, 0, swept.stderr);
   assert.equal(swept.stdout, 'swept 0 expired roots\n');
-  assert.match(cli(['cache', '--help']).stdout, /^SPEC: file:DIR \| memory\[:retain-views\] \| redis:\/\/HOST:PORT/m);
-  assert.match(cli(['serve', '--help']).stdout, /--cache file:DIR \| memory\[:retain-views\] \| redis:\/\/HOST:PORT\]/);
+  assert.match(cli(['cache', '--help']).stdout, /^SPEC: file:DIR \| memory\[:retain-views\] \| redis:\/\/HOST:PORT \| redis-cluster:URL\[,URL\.\.\.\]/m);
+  assert.match(cli(['serve', '--help']).stdout, /--cache file:DIR \| memory\[:retain-views\] \| redis:\/\/HOST:PORT \| redis-cluster:URL\[,URL\.\.\.\]\]/);
 });

@@ -1,8 +1,10 @@
 /**
  * Cache specs, as the CLI and `npm start` take them: `file:DIR`, `memory`,
- * `memory:retain-views` or `redis://HOST:PORT` (also `rediss://`, with user,
- * password and database as node-redis accepts them). The default is a
- * FileCache in `./.xopstream-cache`.
+ * `memory:retain-views`, `redis://HOST:PORT` (also `rediss://`, with user,
+ * password and database as node-redis accepts them) or
+ * `redis-cluster:URL[,URL...]` (a Redis Cluster, named by a few of its nodes'
+ * URLs; the others are discovered). The default is a FileCache in
+ * `./.xopstream-cache`.
  *
  * Options of a kind follow its colon, as `file:` is followed by its
  * directory: `memory:OPTION[,OPTION...]`. The one memory option is
@@ -34,14 +36,15 @@ export const DEFAULT_CACHE_SPEC = `file:${DEFAULT_CACHE_DIR}`;
 export type CacheSpec =
   | { kind: 'file'; dir: string }
   | { kind: 'memory'; retainViews?: boolean }
-  | { kind: 'redis'; url: string };
+  | { kind: 'redis'; url: string }
+  | { kind: 'redis-cluster'; urls: string[] };
 
 /** The options `memory:` takes, by their spec name. */
 const MEMORY_OPTIONS: ReadonlySet<string> = new Set(['retain-views']);
 
 function badSpec(spec: string, why: string): never {
   throw xopError(ErrorCodes.BAD_ARGUMENT,
-    `bad cache spec ${JSON.stringify(spec)}: ${why} (use file:DIR, memory[:retain-views] or redis://HOST:PORT)`);
+    `bad cache spec ${JSON.stringify(spec)}: ${why} (use file:DIR, memory[:retain-views], redis://HOST:PORT or redis-cluster:redis://HOST:PORT[,...])`);
 }
 
 function parseMemorySpec(text: string): CacheSpec {
@@ -75,17 +78,26 @@ export function parseCacheSpec(spec: string | undefined): CacheSpec {
     if (dir === '') badSpec(text, 'no directory after file:');
     return { kind: 'file', dir: path.resolve(dir) };
   }
-  if (text.startsWith('redis://') || text.startsWith('rediss://')) {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      badSpec(text, 'not a URL');
-    }
-    if (url.hostname === '') badSpec(text, 'no host');
-    return { kind: 'redis', url: text };
+  if (text.startsWith('redis://') || text.startsWith('rediss://')) return { kind: 'redis', url: checkRedisUrl(text, text) };
+  if (text.startsWith('redis-cluster:')) {
+    const urls = text.slice('redis-cluster:'.length).split(',');
+    if (urls.length === 1 && urls[0] === '') badSpec(text, 'no node URL after redis-cluster:');
+    return { kind: 'redis-cluster', urls: urls.map((url) => checkRedisUrl(text, url)) };
   }
   badSpec(text, 'unknown kind');
+}
+
+/** `url` as a Redis node's URL (`redis://` or `rediss://`, with a host), else ERR_BAD_ARGUMENT naming `spec`. */
+function checkRedisUrl(spec: string, url: string): string {
+  if (!url.startsWith('redis://') && !url.startsWith('rediss://')) badSpec(spec, `${JSON.stringify(url)} is not a redis:// or rediss:// URL`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    badSpec(spec, `${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.hostname === '') badSpec(spec, 'no host');
+  return url;
 }
 
 /** Options handed to the cache {@link openCache} creates. */
@@ -128,6 +140,11 @@ export async function openCache(spec: string | CacheSpec | undefined, options: O
       return new RedisCache({ ...expiry, url: parsed.url,
         ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) });
     }
+    case 'redis-cluster': {
+      const { RedisCache } = await import('./redis.js');
+      return new RedisCache({ ...expiry, cluster: { rootNodes: parsed.urls.map((url) => ({ url })) },
+        ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) });
+    }
   }
 }
 
@@ -135,7 +152,13 @@ export async function openCache(spec: string | CacheSpec | undefined, options: O
 export function describeCacheSpec(spec: CacheSpec): string {
   if (spec.kind === 'memory') return spec.retainViews === true ? 'memory:retain-views' : 'memory';
   if (spec.kind === 'file') return `file:${spec.dir}`;
-  const url = new URL(spec.url);
+  if (spec.kind === 'redis-cluster') return `redis-cluster:${spec.urls.map(maskPassword).join(',')}`;
+  return maskPassword(spec.url);
+}
+
+/** A Redis URL with its password, if any, replaced by `***`. */
+function maskPassword(text: string): string {
+  const url = new URL(text);
   if (url.password !== '') url.password = '***';
   return url.toString();
 }

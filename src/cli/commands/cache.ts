@@ -8,7 +8,7 @@
  * xopstream cache sweep [--cache SPEC]                   removes expired roots and stale staging
  * ```
  *
- * SPEC is `file:DIR`, `memory[:retain-views]` or `redis://HOST:PORT`; the default is the
+ * SPEC is `file:DIR`, `memory[:retain-views]`, `redis://HOST:PORT` or `redis-cluster:URL[,URL...]`; the default is the
  * `XOPSTREAM_CACHE` environment variable, else `file:./.xopstream-cache` (the
  * receiver's default). CONTENT_ID is a Content-ID (with or without `<>`) or,
  * for parts without one, the part index.
@@ -29,7 +29,7 @@ const USAGE = `usage: xopstream cache list ROOT_ID [--cache SPEC] [--json]
        xopstream cache get ROOT_ID CONTENT_ID [--cache SPEC]
        xopstream cache delete ROOT_ID [--cache SPEC]
        xopstream cache sweep [--cache SPEC]
-SPEC: file:DIR | memory[:retain-views] | redis://HOST:PORT (default: $XOPSTREAM_CACHE, else file:./.xopstream-cache)
+SPEC: file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...] (default: $XOPSTREAM_CACHE, else file:./.xopstream-cache)
 `;
 
 const ARITY: Record<string, number> = { list: 1, get: 2, delete: 1, sweep: 0 };

@@ -1,5 +1,5 @@
 /**
- * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT] [--fault-status http|soap]`:
+ * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] [--fault-status http|soap]`:
  * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
  * `$PORT`), host 127.0.0.1, cache `$XOPSTREAM_CACHE` or else
  * `file:./.xopstream-cache` (the embedded FileCache). `memory:retain-views`
@@ -21,7 +21,7 @@ import { ErrorCodes, isXopError, xopError } from '../../errors.js';
 import { createReceiverServer } from '../../receive/receiver.js';
 import type { FaultStatusMode } from '../../receive/reply.js';
 
-const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT] [--fault-status http|soap]\n';
+const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] [--fault-status http|soap]\n';
 
 /** How often expired roots are swept from the cache. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
