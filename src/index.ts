@@ -75,7 +75,7 @@ export type {
   ReceiveOptions, ReceiveLimits, ReceivedMessage, RootDocument, RootDocumentProperties, ReceivedInclude,
 } from './receive/receive.js';
 export {
-  createReceiver, createReceiverServer, DEFAULT_RECEIVER_TIMEOUTS, DEFAULT_LINGER_BYTES,
+  createReceiver, createReceiverServer, handleClientError, DEFAULT_RECEIVER_TIMEOUTS, DEFAULT_LINGER_BYTES,
 } from './receive/receiver.js';
 export type {
   ReceiverOptions, ReceiverServerOptions, ReceiverHandler, ReceiverContext, ReceiverReply, ReceiverTimeouts,

@@ -8,10 +8,11 @@
 // truncated multipart. createReceiverServer now lets that answer finish, then
 // closes; other client errors keep Node's answers (400, 431, 408).
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { MemoryCache, createReceiverServer } from '../src/index.js';
+import { MemoryCache, createReceiver, createReceiverServer, handleClientError } from '../src/index.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const ENVELOPE = `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${SOAP11}"><s:Body><m:upload xmlns:m="urn:m"/></s:Body></s:Envelope>`;
@@ -83,5 +84,35 @@ describe('createReceiverServer: a client error after a complete request', () => 
     assert.match(await exchange(port, Buffer.from('NOT HTTP AT ALL\r\n\r\n')), /^HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/);
     const big = await exchange(port, Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`));
     assert.match(big, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  });
+});
+
+describe('a plain http.createServer around createReceiver: handleClientError gives it the same behaviour', () => {
+  /** The Axis-like request: HTTP/1.0, its Content-Length ends inside the close delimiter. */
+  function axisLike(): Buffer {
+    const body = multipart('b9');
+    const tail = Buffer.byteLength('\r\n--b9--\r\n') - 3;
+    return post('Content-Type: multipart/related; type="text/xml"; boundary="b9"\r\n',
+      body.subarray(0, body.length - tail), body.length - tail, body.subarray(body.length - tail).toString('latin1'));
+  }
+
+  async function answerFrom(server: http.Server): Promise<string> {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      return await exchange((server.address() as AddressInfo).port, axisLike());
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  test('with server.on(\'clientError\', handleClientError): the receiver\'s Client fault arrives', async () => {
+    const handler = createReceiver({ cache: new MemoryCache() });
+    const server = http.createServer((req, res) => { void handler(req, res); });
+    server.on('clientError', handleClientError);
+    const answer = await answerFrom(server);
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer);
+    assert.match(answer, /<faultcode>soap:Client<\/faultcode>/);
+    assert.match(answer, /close delimiter/);
   });
 });

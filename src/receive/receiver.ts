@@ -463,7 +463,7 @@ export function createReceiverServer(options: ReceiverServerOptions): http.Serve
   }, (req, res) => { void handler(req, res); });
   server.keepAliveTimeout = options.keepAliveMs ?? 5_000;
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => { void handler.checkContinue(req, res); });
-  server.on('clientError', onClientError);
+  server.on('clientError', handleClientError);
   return server;
 }
 
@@ -475,8 +475,12 @@ const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * A `'clientError'` listener for an `http.Server` that runs the receiver:
  * Node's handling of a client error, except that the answer to a request
- * received whole is finished first, then the connection closed. Node's default writes 400 and
+ * received whole is finished first, then the connection closed.
+ * {@link createReceiverServer} installs it; a server you create yourself
+ * around {@link createReceiver} needs `server.on('clientError', handleClientError)`
+ * for the same behaviour. Node's default writes 400 and
  * destroys the socket at once, also when the error is in bytes that follow a
  * complete request on a connection that is to close (HTTP/1.0 or
  * `Connection: close`: Node reports `HPE_CLOSED_CONNECTION`) — so the
@@ -485,7 +489,7 @@ const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
  * Content-Length falls short of the body it writes (checked live in
  * test/interop-axis.test.ts).
  */
-function onClientError(error: Error & { code?: string }, socket: Duplex): void {
+export function handleClientError(error: Error & { code?: string }, socket: Duplex): void {
   const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
   // Only after a complete request: an error inside a body leaves the receiver waiting for bytes that never come.
   if (pending !== undefined && pending !== null && pending.req.complete && !pending.writableFinished && !pending.destroyed) {
