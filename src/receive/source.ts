@@ -16,7 +16,7 @@
  */
 
 import { ErrorCodes, isXopError, xopError, type XopError } from '../errors.js';
-import { toAsyncIterator, type ByteSource } from '../mime/stream.js';
+import { toAsyncIterator, type ByteSource, type ChunkSource } from '../mime/stream.js';
 
 /** Options of {@link guardSource}. */
 export interface GuardOptions {
@@ -32,6 +32,7 @@ export interface GuardOptions {
 
 /** A guarded source: an async iterable of chunks that also counts what it delivered. */
 export interface GuardedSource extends AsyncIterable<Uint8Array> {
+  [Symbol.asyncIterator](): ChunkSource;
   /** Bytes delivered so far. */
   readonly bytes: number;
   /** Total ms spent waiting for the source (the slow-client clock; 0 when there is no signal and no time limit). */
@@ -156,12 +157,32 @@ export function guardSource(source: ByteSource, options: GuardOptions = {}): Gua
     }
   }
 
+  /**
+   * Without a signal or time limits, a chunk the source has at hand (an
+   * array's, a Readable's waiting one) is passed on without a promise, so
+   * that parseMultipart takes it at once (ChunkSource.readNow). There is no
+   * clock to run: nothing was waited for.
+   */
+  function readNowUnguarded(): IteratorResult<Uint8Array> | null {
+    if (failure !== null) throw failure;
+    let result: IteratorResult<Uint8Array> | null;
+    try {
+      result = iterator.readNow!();
+    } catch (error) {
+      failure = sourceFailed(error);
+      throw failure;
+    }
+    return result === null ? null : delivered(result);
+  }
+
+  const unguarded = signal === undefined && idleMs <= 0 && minRate <= 0;
   const guarded: GuardedSource = {
     get bytes() { return bytes; },
     get waitedMs() { return waitedMs; },
     [Symbol.asyncIterator]() {
       return {
-        next: signal === undefined && idleMs <= 0 && minRate <= 0 ? nextUnguarded : next,
+        next: unguarded ? nextUnguarded : next,
+        ...(unguarded && iterator.readNow !== undefined ? { readNow: readNowUnguarded } : {}),
         async return(): Promise<IteratorResult<Uint8Array>> {
           // An async generator (a Node stream's iterator) queues return() behind a read still pending
           // (one abandoned by a timeout or an abort): waiting for it could wait forever.
