@@ -30,12 +30,17 @@ export interface BenchSettings {
 /**
  * Many short rounds rather than a few long ones: the load of a shared machine
  * changes over seconds, and two contestants timed close together in time see
- * more nearly the same load, which is what a per-round ratio needs.
+ * more nearly the same load, which is what a per-round ratio needs. Measured
+ * on this machine: memory-bound contestants (the delimiter searches) run up to
+ * 1.5x slower for stretches of seconds while neighbours load the memory
+ * system, so 21 rounds of 250 ms (rather than 9 of 600 ms, the same time per
+ * contestant) keep each ratio's two sides closer in time and give the median
+ * more ratios to stand on.
  */
 export function benchSettings(quick: boolean, rounds: number | null): BenchSettings {
   return quick
     ? { quick, rounds: rounds ?? 1, timeMs: 40, iterations: 2, warmupMs: 0, warmupIterations: 1 }
-    : { quick, rounds: rounds ?? 9, timeMs: 600, iterations: 3, warmupMs: 100, warmupIterations: 1 };
+    : { quick, rounds: rounds ?? 21, timeMs: 250, iterations: 3, warmupMs: 50, warmupIterations: 1 };
 }
 
 /** One timed function; `afterEach` runs after each iteration, outside the timing (clean-up). */

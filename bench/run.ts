@@ -14,7 +14,7 @@
  *   pathological, sax, receive, compose, memory). Writes no files unless
  *   `--out` is given, so a partial run never replaces the full results.
  * - `--out DIR`: where RESULTS.md and results.json go (default bench/ for a full run).
- * - `--rounds N`: interleaved rounds per table (default 9; 1 with --quick).
+ * - `--rounds N`: interleaved rounds per table (default 21; 1 with --quick).
  * - `--memory-mib N`: size of the memory case's message (default 1024).
  * - `--list`: print the case names.
  *
