@@ -189,13 +189,13 @@ test('readableChunks().readNow() throws the stream\'s error', async () => {
   const pending = chunks.next();
   stream.destroy(failure);
   await assert.rejects(pending, (e) => e === failure);
-  const again = readableChunks(new Readable({ read() {} }));
+  // A stream that failed while nobody was waiting: readNow() throws its error.
   const broken = new Readable({ read() {} });
   const brokenChunks = readableChunks(broken);
+  assert.equal(brokenChunks.readNow(), null, 'open and empty: nothing at hand yet');
   broken.destroy(failure);
   await new Promise((resolve) => setImmediate(resolve));
   assert.throws(() => brokenChunks.readNow(), (e) => e === failure);
-  assert.equal(again.readNow(), null);
 });
 
 test('parseMultipart over a backlogged Readable hands on every chunk as it was pushed', async () => {
