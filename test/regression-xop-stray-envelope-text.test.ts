@@ -5,7 +5,9 @@
 // Now it is treated like the other structure problems: a warning naming the
 // byte offset of the text's first character (lenient), ERR_SOAP_NOT_ENVELOPE
 // at that offset (strict) — the same under every chunking and every split in
-// two, comments/PIs/CDATA before the text skipped, long text included. Text
+// two, comments/PIs/CDATA before the text skipped, long text included; a
+// lone CDATA section holding text there is stray text too (it raised no text
+// event, so it went unnoticed until the scanner listened for CDATA). Text
 // inside Header blocks and inside the Body's children is payload and is never
 // flagged.
 import assert from 'node:assert/strict';
@@ -64,6 +66,15 @@ for (const [version, ns] of [['1.1', SOAP11], ['1.2', SOAP12]] as const) {
       name: `SOAP ${version}: a whitespace CDATA section before the text is skipped`, version,
       xml: envelope(ns, `${HEADER}<![CDATA[ \n ]]>@z${BODY}`), warning: text('Envelope', 'z'),
     },
+    {
+      name: `SOAP ${version}: a lone CDATA section with text, before the Body`, version,
+      xml: envelope(ns, `${HEADER}\n<![CDATA[ @cdata text]]>\n${BODY}`), warning: text('Envelope', 'cdata text'),
+    },
+    {
+      name: `SOAP ${version}: a lone CDATA section with text, inside the Header between blocks`, version,
+      xml: envelope(ns, `<s:Header><h:a xmlns:h="urn:h"/><!-- c --><![CDATA[@x]]></s:Header>${BODY}`), warning: text('Header', 'x'),
+    },
+    { name: `SOAP ${version}: a whitespace-only CDATA section alone is whitespace`, version, xml: envelope(ns, `${HEADER}<![CDATA[ \r\n\t]]>${BODY}`), warning: null },
     { name: `SOAP ${version}: an entity reference is text`, version, xml: envelope(ns, `${HEADER} @&amp;${BODY}`), warning: text('Envelope', '&') },
     {
       name: `SOAP ${version}: long text (beyond the 4 KiB text probe)`, version,
@@ -76,7 +87,7 @@ for (const [version, ns] of [['1.1', SOAP11], ['1.2', SOAP12]] as const) {
     { name: `SOAP ${version}: whitespace only (CR LF, tabs, long runs)`, version, xml: envelope(ns, `\r\n\t${HEADER}${SPACES}${BODY}\r\n `), warning: null },
     {
       name: `SOAP ${version}: text in Header blocks and Body children is payload`, version,
-      xml: envelope(ns, `<s:Header><h:a xmlns:h="urn:h">t<h:in>u</h:in>v</h:a></s:Header><s:Body><m:op xmlns:m="urn:m">w<m:x>y</m:x>${LONG}</m:op></s:Body>`),
+      xml: envelope(ns, `<s:Header><h:a xmlns:h="urn:h">t<h:in>u</h:in>v<![CDATA[c]]></h:a></s:Header><s:Body><m:op xmlns:m="urn:m">w<m:x>y</m:x><![CDATA[d]]>${LONG}</m:op></s:Body>`),
       warning: null,
     },
   );
