@@ -14,12 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { xxh64Hex } from '../../src/cache/digest.js';
 import { MemoryCache } from '../../src/cache/memory.js';
-import type { ReceivedMessage } from '../../src/index.js';
+import { isXopError, receive, type ReceivedMessage } from '../../src/index.js';
 import type {
   AttachmentBody, AttachmentDocument, AttachmentMeta, CacheWriter, DocumentCache,
 } from '../../src/cache/types.js';
 import type { Readable } from 'node:stream';
-import { ownCorpusDir } from './corpus.js';
+import { CHUNKINGS, ownCorpusDir } from './corpus.js';
 
 export const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -343,4 +343,34 @@ export function receiveCasesNamed<T extends ReceiveCase>(prefix: string): T[] {
       return { name: e.name, message: fs.readFileSync(path.join(dir, 'message.bin')), ...expected } as T;
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * receive() of a message (a root part and one attachment) whose root breaks
+ * the Envelope's structure, under every chunking: lenient, each of
+ * `warnings` reaches the message and the attachment is stored; strict,
+ * ERR_SOAP_NOT_ENVELOPE for part 0 (at `offset` when given), with nothing
+ * staged or stored.
+ */
+export async function expectReceiveStructureVerdict(message: Buffer, contentType: string, warnings: readonly string[],
+  offset?: number): Promise<void> {
+  for (const { name, split } of CHUNKINGS) {
+    const received = await receive(split(message), { contentType, cache: new MemoryCache() });
+    for (const warning of warnings) {
+      assert.ok(received.warnings.includes(warning), `${name}: ${warning} not in ${JSON.stringify(received.warnings)}`);
+    }
+    assert.equal(received.attachments.length, 1, name);
+
+    const strictCache = new MemoryCache();
+    const rootId = crypto.randomUUID();
+    await assert.rejects(receive(split(message), { contentType, cache: strictCache, strict: true, rootId }), (error: unknown) => {
+      assert.ok(isXopError(error), String(error));
+      assert.equal(error.code, 'ERR_SOAP_NOT_ENVELOPE', `${name}: ${error.message}`);
+      if (offset !== undefined) assert.equal(error.offset, offset, name);
+      assert.equal(error.details.part, 0, name);
+      return true;
+    });
+    assert.equal(strictCache.usedBytes, 0, `${name}: nothing staged or stored`);
+    assert.deepEqual(await strictCache.list(rootId), [], name);
+  }
 }
