@@ -510,9 +510,10 @@ export function cacheContract(name: string, getHarness: () => ContractHarness, s
         const size = 64 * MiB;
         const piece = 64 * 1024;
         const expected = await StreamingDigest.create();
-        // Measured after a full GC: what the cache keeps alive, not how far V8 lets garbage pile up
-        // before collecting it (64 KiB stream buffers count as external memory, collected in bulk;
-        // under c8 and a concurrent test file that lag alone came to ~33 MiB).
+        // Measured after a full GC (two, see test/support/gc.ts): what the cache keeps alive, not how
+        // far V8 lets garbage pile up before collecting and sweeping it (64 KiB stream buffers count as
+        // external memory, collected in bulk; under c8 and a concurrent test file that lag alone came
+        // to ~33 MiB).
         collectGarbage();
         const start = process.memoryUsage();
         let peakRss = start.rss;
