@@ -11,7 +11,7 @@
 //                    the script replaces exactly those and leaves other fixtures alone)
 //   description      what the case shows
 //   contentType      the Content-Type header to parse with
-//   options          parseMultipart options (limits, allowMissingCloseDelimiter, requireStart, decode)
+//   options          parseMultipart options (limits, allowMissingCloseDelimiter, allowBareLfDelimiters, requireStart, decode)
 //   parts            [{index, contentId, contentType, contentTransferEncoding, headers: [[name, value]...],
 //                      size, sha256 (decoded body), rawSize, rawSha256 (as received), isRoot}]
 //   root             index of the root part
@@ -183,6 +183,15 @@ ok('bare-lf-framing', 'delimiters and headers end in bare LF (SoapUI, PHP stacks
     `Content-ID: <b>\r\n\r\nsecond\r\n--${B}--\n`);
   ok('mixed-crlf-lf', 'CRLF and bare LF mixed in delimiter lines and header blocks of one message',
     B, [part(['Content-ID: <a>', 'Content-Type: text/plain'], 'first'), part(['Content-ID: <b>'], 'second')], { message });
+}
+
+{
+  // JavaMail writes CRLF delimiter lines and headers; an Axis 1.x capture's bodies end in a bare LF.
+  const message = bytes(`--${B}\r\nContent-ID: <a>\r\n\r\nfirst\n--${B}\r\nContent-ID: <b>\r\n\r\nsecond\n--${B}--\r\n`);
+  fail('bare-lf-delimiters-in-crlf-message', 'CRLF-framed (first delimiter line and headers) with bodies ending in bare LF: the bare-LF delimiters are data (RFC 2046), so no close delimiter',
+    message, `multipart/related; boundary="${B}"`, { code: 'ERR_MIME_TRUNCATED', offset: message.length });
+  ok('bare-lf-delimiters-allowed', 'the same message with allowBareLfDelimiters: two parts, as mimepull and JavaMail read it',
+    B, [part(['Content-ID: <a>'], 'first'), part(['Content-ID: <b>'], 'second')], { message }, { options: { allowBareLfDelimiters: true } });
 }
 
 ok('preamble-epilogue', 'a preamble with near-miss delimiters before the first delimiter, an epilogue holding a whole fake part',

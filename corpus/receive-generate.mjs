@@ -180,6 +180,40 @@ function add(name, description, message, contentType, expected, options = {}) {
     { error: { code: 'ERR_MIME_TRUNCATED' } });
 }
 
+// --- framing: bodies ending in a bare LF (Axis 1.x capture) ------------------------
+{
+  // Delimiter lines and headers end in CRLF, as JavaMail writes them, but each body ends in a bare LF
+  // before the next delimiter: CRLF-framed by RFC 2046, so by default the bare-LF delimiters are body
+  // data and the message has no close delimiter; mimepull and JavaMail read two parts.
+  const boundary = '----=_Part_4_axis1.1100000000000';
+  const payload = '<ns1:echo xmlns:ns1="urn:echo"><data href="cid:8F1B2C3D4E5F60718293A4B5C6D7E8F9"/></ns1:echo>';
+  const attachment = Buffer.from('abc123 attachment text\r\nsecond line');
+  const parts = [
+    part(['Content-Type: text/xml; charset=UTF-8', 'Content-Transfer-Encoding: binary', 'Content-Id: <5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D>'], envelope(S11, payload)),
+    part(['Content-Type: text/plain', 'Content-Transfer-Encoding: binary', 'Content-Id: <8F1B2C3D4E5F60718293A4B5C6D7E8F9>'], attachment),
+  ];
+  const message = Buffer.concat(parts.flatMap((p, i) => [
+    Buffer.from(`${i === 0 ? '' : '\n'}--${boundary}\r\n${p.head.map((l) => l + '\r\n').join('')}\r\n`), p.raw,
+  ]).concat([Buffer.from(`\n--${boundary}--\r\n`)]));
+  const contentType = `multipart/related; type="text/xml"; start="<5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D>"; boundary="${boundary}"`;
+  add('receive-bare-lf-delimiters', 'CRLF-framed SwA whose bodies end in a bare LF before each delimiter (an Axis 1.x capture): ' +
+    'by default (RFC 2046) the root part runs on past its Envelope, ERR_XML_MALFORMED, nothing stored',
+    message, contentType, { error: { code: 'ERR_XML_MALFORMED' } });
+  add('receive-bare-lf-delimiters-allowed', 'the same message with allowBareLfDelimiters: the root and the attachment its href names, as mimepull and JavaMail read it',
+    message, contentType, {
+      result: {
+        soap: { version: '1.1', bodyElement: '{urn:echo}echo', headerBlocks: [] },
+        rootXml: payload,
+        attachments: [
+          doc(parts[1], 1, '8F1B2C3D4E5F60718293A4B5C6D7E8F9', 'text/plain', {
+            referencedBy: [{ element: 'data', path: '/s:Envelope/s:Body/ns1:echo/data', kind: 'swaRef' }],
+          }),
+        ],
+        xopIncludes: [], warnings: [],
+      },
+    }, { allowBareLfDelimiters: true });
+}
+
 // --- the root elsewhere ---------------------------------------------------------
 {
   const boundary = 'root-not-first';

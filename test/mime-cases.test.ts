@@ -107,6 +107,7 @@ describe('MultipartParser (push) over corpus/ cases × chunkings', () => {
           boundary: boundary!,
           ...(expected.options.limits === undefined ? {} : { limits: expected.options.limits }),
           allowMissingCloseDelimiter: expected.options.allowMissingCloseDelimiter === true,
+          allowBareLfDelimiters: expected.options.allowBareLfDelimiters === true,
         });
         const where = `${name} / ${chunking.name}`;
         if (expected.pushError !== undefined) {

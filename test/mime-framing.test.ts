@@ -4,8 +4,9 @@
 // is parsed strictly (a bare-LF "--boundary" inside a body is data, as for
 // dicer, busboy and Go), which lets the search skip bare-LF look-alikes in
 // native code; a bare LF ending the first delimiter line or any header line
-// makes bare-LF delimiters count for the rest of the message. Every case holds
-// under every chunking and at every split point.
+// makes bare-LF delimiters count for the rest of the message;
+// allowBareLfDelimiters makes them count in every message (mimepull, JavaMail).
+// Every case holds under every chunking and at every split point.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { searchStartOf } from '../src/mime/parser.js';
@@ -19,6 +20,8 @@ interface FramingCase {
   message: string;
   /** Each part's body, in order. */
   bodies: string[];
+  /** allowBareLfDelimiters (mimepull / JavaMail framing). */
+  bareLf?: boolean;
 }
 
 const CASES: readonly FramingCase[] = [
@@ -58,6 +61,30 @@ const CASES: readonly FramingCase[] = [
     bodies: ['a'],
   },
   {
+    name: 'allowBareLfDelimiters: in a CRLF-framed message a bare-LF delimiter ends the part (Axis 1.x capture, as mimepull reads it)',
+    message: `--${B}\r\nContent-ID: <a>\r\n\r\nline one\n--${B}\r\nContent-ID: <b>\r\n\r\nb\n--${B}--`,
+    bodies: ['line one', 'b'],
+    bareLf: true,
+  },
+  {
+    name: 'allowBareLfDelimiters: the same look-alikes that CRLF framing keeps as data are delimiters',
+    message: `--${B}\r\nContent-ID: <a>\r\n\r\nline one\n--${B}\nstill part a\r\n--${B}\r\nContent-ID: <b>\r\n\r\nb\r\n--${B}--\r\n`,
+    bodies: ['line one', 'still part a', 'b'],
+    bareLf: true,
+  },
+  {
+    name: 'allowBareLfDelimiters: a bare-LF close delimiter closes; CRLF delimiters and a body ending in CR LF LF keep their meaning',
+    message: `--${B}\r\nContent-ID: <a>\r\n\r\nx\r\n\r\n--${B}\r\n\r\ny\r\n\n--${B}--\r\nepilogue\n--${B}\r\n`,
+    bodies: ['x\r\n', 'y\r\n'],
+    bareLf: true,
+  },
+  {
+    name: 'allowBareLfDelimiters: a look-alike followed by other bytes is still data',
+    message: `--${B}\r\n\r\na\n--${B}x\n--${B}-x\r\n--${B}--`,
+    bodies: [`a\n--${B}x\n--${B}-x`],
+    bareLf: true,
+  },
+  {
     name: 'CRLF framing: an empty body (the empty line doubles as the delimiter line break)',
     message: `--${B}\r\nContent-ID: <a>\r\n\r\n--${B}\r\nContent-ID: <b>\r\n\r\nb\r\n--${B}--`,
     bodies: ['', 'b'],
@@ -69,7 +96,7 @@ for (const c of CASES) {
   const expected = c.bodies.map((body) => sha256Of([Buffer.from(body, 'latin1')]));
   test(`framing: ${c.name}`, () => {
     const check = (chunks: Uint8Array[], how: string): void => {
-      const { parts, error } = collectPush(chunks, { boundary: B });
+      const { parts, error } = collectPush(chunks, { boundary: B, allowBareLfDelimiters: c.bareLf === true });
       assert.equal(error, null, `${how}: ${JSON.stringify(error)}`);
       assert.deepEqual(parts.map(({ size, sha256 }) => ({ size, sha256 })), expected, how);
     };
@@ -87,6 +114,12 @@ test('framing: a CRLF message whose only close delimiter is bare-LF framed is tr
   const lenient = collectPush([bytes], { boundary: B, allowMissingCloseDelimiter: true });
   assert.equal(lenient.error, null);
   assert.deepEqual(lenient.parts.map((p) => p.size), [`a\n--${B}--\n`.length]);
+  // mimepull-compatible framing: it is the close delimiter.
+  for (const { name, split } of CHUNKINGS) {
+    const java = collectPush(split(bytes), { boundary: B, allowBareLfDelimiters: true });
+    assert.equal(java.error, null, name);
+    assert.deepEqual(java.parts.map((p) => p.size), [1], name);
+  }
 });
 
 test('searchStartOf: the searched suffix starts at an uncommon boundary byte that occurs once after it', () => {

@@ -15,7 +15,11 @@
  * one consequence is that a body ending with a CR byte loses that CR).
  * Otherwise the message is CRLF-framed and parsed as the RFC says: a bare-LF
  * look-alike inside a body is data, as for dicer, busboy and Go, and the
- * search skips such look-alikes in native code. The first delimiter may start
+ * search skips such look-alikes in native code. The Java peers (mimepull,
+ * JavaMail, mime4j under Axiom) take a boundary at the start of any line
+ * instead; `allowBareLfDelimiters` does the same here (a CRLF-framed message
+ * whose bodies end in a bare LF, as Axis 1.x captures do), at the price of the
+ * bare-LF search on every message. The first delimiter may start
  * the message without a line break (RFC 2046 §5.1.1 "the CRLF preceding the
  * boundary delimiter line is conceptually attached to the boundary").
  *
@@ -121,6 +125,18 @@ export interface MultipartParserOptions {
    */
   allowMissingCloseDelimiter?: boolean;
   /**
+   * Take LF "--" boundary as a delimiter in every message, also in one whose
+   * first delimiter line and header lines end in CRLF (what mimepull, JavaMail
+   * and mime4j do: a part body ending in a bare LF before the next delimiter,
+   * as in Axis 1.x captures, still ends the part). Default false: such a
+   * message is CRLF-framed (RFC 2046 §5.1.1, as for dicer, busboy and Go),
+   * a bare-LF look-alike in its bodies is data, and the delimiter search
+   * passes over those look-alikes natively; with this option on, each one is
+   * a candidate to confirm (about half the throughput on look-alike-rich
+   * bodies: `npm run bench -- --case pathological`).
+   */
+  allowBareLfDelimiters?: boolean;
+  /**
    * The caller never modifies a chunk after passing it to write() (true of
    * Node sockets and file streams, fetch bodies and Web default readers; not
    * of BYOB readers or sources that refill one buffer). The parser may then
@@ -204,6 +220,8 @@ export class MultipartParser {
    * a bare LF); otherwise only CRLF "--" boundary is a delimiter (RFC 2046).
    */
   #bareLfFraming = true;
+  /** `allowBareLfDelimiters`: bare-LF framing whatever the first delimiter line ends in. */
+  readonly #bareLfAlways: boolean;
   #delimiterPhase = D_AFTER_BOUNDARY;
   #paddingLength = 0;
   /** True between onPartBegin and onPartEnd; false in the preamble and between parts. */
@@ -242,6 +260,7 @@ export class MultipartParser {
     }
     this.#callbacks = callbacks;
     this.#lenientEnd = options.allowMissingCloseDelimiter === true;
+    this.#bareLfAlways = options.allowBareLfDelimiters === true;
     this.#immutableChunks = options.immutableChunks === true;
     this.#headerBytesLimit = limits.headerBytes;
     this.#headerCountLimit = limits.headerCount;
@@ -727,7 +746,7 @@ export class MultipartParser {
   #openDelimiter(pos: number, endsInCrlf: boolean): number {
     this.#pendingLength = 0;
     // The first delimiter line sets the message's framing (see "Framing and line endings").
-    if (this.#partCount === 0) this.#bareLfFraming = !endsInCrlf;
+    if (this.#partCount === 0) this.#bareLfFraming = !endsInCrlf || this.#bareLfAlways;
     if (this.#inPart) this.#endPart();
     if (this.#partCount + 1 > this.#partsLimit) {
       throw xopError(ErrorCodes.MIME_TOO_MANY_PARTS, `message has more than limits.parts (${this.#partsLimit}) parts`,

@@ -39,6 +39,8 @@ export interface ParseMultipartOptions {
   limits?: MimeLimits;
   /** Accept a missing close delimiter (CXF-compatible). Default false. */
   allowMissingCloseDelimiter?: boolean;
+  /** Take LF "--" boundary as a delimiter in CRLF-framed messages too (mimepull-compatible); see {@link MultipartParserOptions.allowBareLfDelimiters}. Default false. */
+  allowBareLfDelimiters?: boolean;
   /**
    * Decode base64 / quoted-printable bodies (default true). When false,
    * `part.body` yields the bytes as received.
@@ -213,6 +215,7 @@ class EventPump {
         boundary: info.boundary,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+        allowBareLfDelimiters: options.allowBareLfDelimiters === true,
         immutableChunks: options.immutableChunks === true,
       }, {
         onPartBegin: (headers) => { this.#add(EV_BEGIN, headers, this.#parser!.bodyOffset); },

@@ -79,6 +79,13 @@ export interface ReceiveOptions {
   strict?: boolean;
   /** Accept a message whose close delimiter is missing (CXF-compatible). Default false. */
   allowMissingCloseDelimiter?: boolean;
+  /**
+   * Take LF "--" boundary as a delimiter in CRLF-framed messages too: a part
+   * body that ends in a bare LF before the next delimiter (Axis 1.x captures)
+   * still ends the part, as mimepull and JavaMail read it. Default false (RFC
+   * 2046 framing; see `MultipartParserOptions.allowBareLfDelimiters`).
+   */
+  allowBareLfDelimiters?: boolean;
   /** The root document id to use instead of a fresh `crypto.randomUUID()` (1-128 of `[A-Za-z0-9_-]`). */
   rootId?: string;
   /**
@@ -282,6 +289,7 @@ class Reception {
     this.#parsed = parseMultipart(guarded, contentType, {
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+      allowBareLfDelimiters: options.allowBareLfDelimiters === true,
       requireStart: this.#strict,
     });
   }

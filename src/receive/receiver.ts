@@ -128,6 +128,8 @@ export interface ReceiverOptions {
   faultStatus?: FaultStatusMode;
   /** Accept a message without its close delimiter (CXF-compatible). */
   allowMissingCloseDelimiter?: boolean;
+  /** Take LF "--" boundary as a delimiter in CRLF-framed messages too (mimepull-compatible; see `receive`). Default false. */
+  allowBareLfDelimiters?: boolean;
   timeouts?: ReceiverTimeouts;
   /** Most bytes read and discarded after an error; past them the body is no longer read. Default {@link DEFAULT_LINGER_BYTES}. */
   lingerBytes?: number;
@@ -265,6 +267,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       strict: options.strict === true,
       allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+      allowBareLfDelimiters: options.allowBareLfDelimiters === true,
       // The request's own base (RFC 2557 §5), as receive(req) would take it: the source here is not req itself.
       ...messageBase(req),
     });
