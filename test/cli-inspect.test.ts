@@ -65,9 +65,10 @@ test('inspect --json prints exactly one JSON object with the contract fields', a
   assert.equal(result.stderr, '');
   assert.equal(result.stdout.trim().split('\n').length, 1, 'one line');
   const json = JSON.parse(result.stdout) as { contentType: string; root: number; parts: Array<Record<string, unknown>> };
-  // Issue 2's fields, in order; the SOAP layer (issue 3) appends soap and xopIncludes.
+  // Issue 2's fields, in order; the SOAP layer (issue 3) appends soap and xopIncludes, then the MIME warnings.
   assert.deepEqual(Object.keys(json).slice(0, 3), ['contentType', 'root', 'parts']);
-  assert.deepEqual(Object.keys(json).slice(3).filter((k) => !['soap', 'xopIncludes'].includes(k)), []);
+  assert.deepEqual(Object.keys(json).slice(3).filter((k) => !['soap', 'xopIncludes', 'warnings'].includes(k)), []);
+  assert.deepEqual((json as unknown as { warnings: unknown }).warnings, []);
   assert.equal(json.contentType, expected.contentType);
   assert.equal(json.root, expected.root);
   const hashes = await digests(fs.readFileSync(file), expected.contentType);
@@ -192,4 +193,14 @@ test('inspect on a real HTTP capture from the shared corpus', async (t) => {
     ['9D645C8EBB837CE54ABD027A3659535D', 'text/xml; charset=UTF-8'],
     ['3936AE19FBED55AE4620B81C73BDD76E', 'text/plain'],
   ]);
+});
+
+test('inspect --json lists the MIME warnings (start naming no part: the first part is the root)', async () => {
+  const { file, expected } = fixture('start-not-found');
+  const result = await runCli(['--content-type', expected.contentType, '--json', file]);
+  assert.equal(result.code, 0, result.stderr);
+  const json = JSON.parse(result.stdout) as { root: number; warnings: string[] };
+  assert.equal(json.root, 0);
+  assert.equal(json.warnings.length, 1, JSON.stringify(json.warnings));
+  assert.match(json.warnings[0]!, /start/);
 });

@@ -110,6 +110,9 @@ export function inspectJson(report: InspectReport): Record<string, unknown> {
     })),
     soap: report.soap,
     xopIncludes: report.xopIncludes,
+    // The MIME-level leniencies (e.g. start naming no part, so the first part is the root): the text
+    // listing always printed them, and a script reading --json must see them too.
+    warnings: report.warnings,
   };
 }
 
