@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 /** Options a fuzz input is parsed with (a subset of ParseMultipartOptions, JSON-safe). */
 export interface FuzzOptions {
   allowMissingCloseDelimiter?: boolean;
+  /** LF "--" boundary is a delimiter in CRLF-framed messages too (mimepull framing). */
+  allowBareLfDelimiters?: boolean;
   decode?: boolean;
   requireStart?: boolean;
   /**

@@ -532,8 +532,9 @@ const LIMIT_NAMES = [
 
 const mutateOptions: Mutator = (rng, input) => {
   const options = { ...input.options };
-  switch (rng.int(6)) {
+  switch (rng.int(7)) {
     case 0: options.allowMissingCloseDelimiter = !options.allowMissingCloseDelimiter; break;
+    case 5: options.allowBareLfDelimiters = !options.allowBareLfDelimiters; break;
     case 4: options.immutableChunks = !options.immutableChunks; break;
     case 1: options.decode = options.decode === false; break;
     case 2: options.requireStart = !options.requireStart; break;

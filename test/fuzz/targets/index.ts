@@ -32,7 +32,9 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
  */
 export function dicerComparable(input: FuzzInput, outcome: Outcome): string | null {
   if (!outcome.ok || outcome.parts.length === 0) return null;
-  if (input.options.decode !== false || input.options.allowMissingCloseDelimiter === true) return null;
+  // dicer frames with CRLF only and has no lenient end: nothing to compare under either leniency.
+  if (input.options.decode !== false || input.options.allowMissingCloseDelimiter === true ||
+    input.options.allowBareLfDelimiters === true) return null;
   const boundary = boundaryOfInput(input);
   if (boundary === null || !/^\s*multipart\//i.test(input.contentType)) return null; // single-part XML ignores the boundary
   const bytes = input.bytes;

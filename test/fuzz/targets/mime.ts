@@ -34,6 +34,7 @@ export function parseOptions(input: FuzzInput): ParseMultipartOptions {
   const o = input.options;
   const out: ParseMultipartOptions = {};
   if (o.allowMissingCloseDelimiter !== undefined) out.allowMissingCloseDelimiter = o.allowMissingCloseDelimiter;
+  if (o.allowBareLfDelimiters !== undefined) out.allowBareLfDelimiters = o.allowBareLfDelimiters;
   if (o.decode !== undefined) out.decode = o.decode;
   if (o.requireStart !== undefined) out.requireStart = o.requireStart;
   if (o.immutableChunks !== undefined) out.immutableChunks = o.immutableChunks;

@@ -29,6 +29,7 @@ export async function runReceive(input: FuzzInput, chunks: readonly Uint8Array[]
   const options: ReceiveOptions = { contentType: input.contentType, cache, rootId };
   if (input.options.limits !== undefined) options.limits = input.options.limits;
   if (input.options.allowMissingCloseDelimiter !== undefined) options.allowMissingCloseDelimiter = input.options.allowMissingCloseDelimiter;
+  if (input.options.allowBareLfDelimiters !== undefined) options.allowBareLfDelimiters = input.options.allowBareLfDelimiters;
   if (input.options.requireStart === true) options.strict = true;
   try {
     let message;
