@@ -50,6 +50,26 @@ describe('parseSoapResponse', () => {
     assert.ok(result.warnings.length > 0);
   });
 
+  test('framing options: an Axis 1.x answer whose bodies end in a bare LF needs allowBareLfDelimiters; a missing close delimiter needs allowMissingCloseDelimiter', async () => {
+    const ct = 'multipart/related; type="text/xml"; boundary=b';
+    // CRLF delimiter lines and headers, bare LF before each following delimiter.
+    const bareLf = `--b\r\nContent-Type: text/xml\r\n\r\n${envelope11('<ok/>')}\n--b\r\nContent-ID: <a>\r\n\r\nbytes\n--b--\r\n`;
+    await rejectsWith(parseSoapResponse(response(200, ct, bareLf)), 'ERR_XML_MALFORMED'); // the root runs on past its Envelope
+    const result = await parseSoapResponse(response(200, ct, bareLf), { allowBareLfDelimiters: true });
+    assert.equal(result.rootDocument.xml.toString(), '<ok/>');
+    assert.equal((await readAll(await result.cache.open(result.rootDocument.properties.wss_root_document_id, 'a'))).toString(), 'bytes');
+    const unclosed = `--b\r\nContent-Type: text/xml\r\n\r\n${envelope11('<ok/>')}\r\n--b\r\nContent-ID: <a>\r\n\r\nbytes`;
+    await rejectsWith(parseSoapResponse(response(200, ct, unclosed)), 'ERR_MIME_TRUNCATED');
+    const lenient = await parseSoapResponse(response(200, ct, unclosed), { allowMissingCloseDelimiter: true });
+    assert.equal((await readAll(await lenient.cache.open(lenient.rootDocument.properties.wss_root_document_id, 'a'))).toString(), 'bytes');
+    // An error answer's fault is read with the same framing.
+    const fault = envelope11('<s:Fault><faultcode>s:Server</faultcode><faultstring>boom</faultstring></s:Fault>');
+    const faultAnswer = `--b\r\nContent-Type: text/xml\r\n\r\n${fault}\n--b--\r\n`;
+    await rejectsWith(parseSoapResponse(response(500, ct, faultAnswer)), 'ERR_HTTP_STATUS');
+    await assert.rejects(parseSoapResponse(response(500, ct, faultAnswer), { allowBareLfDelimiters: true }),
+      (e: unknown) => isXopError(e) && e.code === 'ERR_SOAP_FAULT' && e.message.includes('boom'));
+  });
+
   test('attachments without Content-ID or Content-Type are stored under their index, as octet-stream', async () => {
     const body = `--b\r\n\r\n${envelope11('<ok/>')}\r\n--b\r\n\r\nraw\r\n--b--\r\n`;
     const cache = new MemoryCache();

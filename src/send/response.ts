@@ -59,7 +59,19 @@ export interface ResponseOptions {
   maxBufferedBytes?: number;
   /** Most bytes of an error body kept on an `ERR_HTTP_STATUS` error. Default 64 KiB. */
   maxErrorBodyBytes?: number;
+  /** Accept an answer whose close delimiter is missing (CXF-compatible); see `receive`. Default false. */
+  allowMissingCloseDelimiter?: boolean;
+  /** Take LF "--" boundary as a delimiter in a CRLF-framed answer too (mimepull-compatible); see `receive`. Default false. */
+  allowBareLfDelimiters?: boolean;
   signal?: AbortSignal;
+}
+
+/** The MIME framing options of an answer, as parseMultipart and receive take them. */
+function framingOptions(options: ResponseOptions): { allowMissingCloseDelimiter: boolean; allowBareLfDelimiters: boolean } {
+  return {
+    allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
+    allowBareLfDelimiters: options.allowBareLfDelimiters === true,
+  };
 }
 
 /** Default of {@link ResponseOptions.maxBufferedBytes}. */
@@ -158,7 +170,7 @@ export async function parseSoapResponse(response: HttpResponseLike, options: Res
   }
 
   const received = await receive(response.body, {
-    contentType, cache,
+    contentType, cache, ...framingOptions(options),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
@@ -192,7 +204,8 @@ async function rejectStatus(response: HttpResponseLike, contentType: string | nu
   if (!truncated && isSoapContentType(contentType)) {
     let fault: SoapFault | null = null;
     try {
-      for await (const part of parseMultipart([bytes], contentType!, options.limits === undefined ? {} : { limits: options.limits })) {
+      for await (const part of parseMultipart([bytes], contentType!,
+        { ...framingOptions(options), ...(options.limits === undefined ? {} : { limits: options.limits }) })) {
         const partBytes = await readPart(part);
         if (!part.isRoot) continue;
         fault = readResponseEnvelope(decodeEnvelope(partBytes, part.contentType ?? contentType))?.fault ?? null;
