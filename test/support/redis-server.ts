@@ -219,13 +219,23 @@ export function redisClusterUnavailableReason(): string | null {
   return redisServerBinary() === null || redisCliBinary() === null ? REDIS_CLUSTER_ABSENT : null;
 }
 
-/** A private Redis Cluster of masters on loopback. */
+/** A private Redis Cluster on loopback. */
 export interface TestRedisCluster {
-  /** One `redis://127.0.0.1:PORT` per master, in start order. */
+  /** One `redis://127.0.0.1:PORT` per node (masters first, then replicas), in start order. */
   urls: string[];
   ports: number[];
+  /** Kills the node on `port` (SIGKILL: a crash, no goodbye to the cluster) and waits for it to exit. */
+  kill(port: number): Promise<void>;
   /** Stops every node (SIGTERM, then waits for exit) and removes the temporary directory. */
   stop(): Promise<void>;
+}
+
+/** Options of {@link startPrivateRedisCluster}. */
+export interface PrivateRedisClusterOptions {
+  /** Replicas per master (default 0); it resolves once every replica's link to its master is up. */
+  replicas?: number;
+  /** cluster-node-timeout: how long a silent master takes to be failed over (default 5000 ms). */
+  nodeTimeoutMs?: number;
 }
 
 /** `redis-cli` with `args`; resolves with its stdout, rejects on a non-zero exit (with its output). */
@@ -269,7 +279,9 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
  * node reports `cluster_state:ok` and knows all the others. Stop it with {@link TestRedisCluster.stop}
  * (also killed on process exit).
  */
-export async function startPrivateRedisCluster(masters = 3): Promise<TestRedisCluster> {
+export async function startPrivateRedisCluster(masters = 3, options: PrivateRedisClusterOptions = {}): Promise<TestRedisCluster> {
+  const replicas = options.replicas ?? 0;
+  const nodeCount = masters * (1 + replicas);
   const binary = redisServerBinary();
   const cli = redisCliBinary();
   if (binary === null || cli === null) throw new Error(REDIS_CLUSTER_ABSENT);
@@ -292,13 +304,13 @@ export async function startPrivateRedisCluster(masters = 3): Promise<TestRedisCl
   };
   try {
     const taken = new Set<number>();
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < nodeCount; i++) {
       let lastError: unknown;
       for (let attempt = 0; attempt < 3; attempt++) {
         const port = await freeClusterPort(taken);
         try {
           children.push(await spawnRedisServer(binary, port, dir, `redis-${port}.log`, ['--cluster-enabled', 'yes',
-            '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000']));
+            '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000)]));
           ports.push(port);
           taken.add(port).add(port + 10_000);
           lastError = undefined;
@@ -310,14 +322,19 @@ export async function startPrivateRedisCluster(masters = 3): Promise<TestRedisCl
       if (lastError !== undefined) throw lastError;
     }
     await redisCli(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas', '0', '--cluster-yes']);
+      '--cluster-replicas', String(replicas), '--cluster-yes']);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const states = await Promise.all(ports.map((p) => redisCli(cli, ['-h', '127.0.0.1', '-p', String(p), 'cluster', 'info'])
         .catch((error: unknown) => String(error))));
-      // Every node has all slots covered and knows every other node (the gossip has settled).
+      // Every node has all slots covered and knows every other node (the gossip has settled), and every
+      // replica has synced with its master (a replica that never synced is not failed over to).
+      const links = replicas === 0 ? [] : await Promise.all(ports.map((p) => redisCli(cli, ['-h', '127.0.0.1', '-p', String(p), 'info', 'replication'])
+        .catch((error: unknown) => String(error))));
       if (states.every((info) => /^cluster_state:ok\r?$/m.test(info) &&
-        new RegExp(`^cluster_known_nodes:${masters}\r?$`, 'm').test(info))) break;
+        new RegExp(`^cluster_known_nodes:${nodeCount}\r?$`, 'm').test(info)) &&
+        links.filter((info) => /^role:slave\r?$/m.test(info)).length === masters * replicas &&
+        links.every((info) => !/^role:slave\r?$/m.test(info) || /^master_link_status:up\r?$/m.test(info))) break;
       if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok in 30 s:\n${states.join('\n')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -325,5 +342,14 @@ export async function startPrivateRedisCluster(masters = 3): Promise<TestRedisCl
     await stop();
     throw error;
   }
-  return { urls: ports.map((p) => `redis://127.0.0.1:${p}`), ports, stop };
+  const kill = async (port: number): Promise<void> => {
+    const child = children[ports.indexOf(port)];
+    if (child === undefined) throw new Error(`no cluster node on port ${port}`);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  };
+  return { urls: ports.map((p) => `redis://127.0.0.1:${p}`), ports, kill, stop };
 }
