@@ -24,6 +24,13 @@ export interface RootMediaType {
   announcedVersion: SoapVersion | null;
   /** Where {@link announcedVersion} came from, for messages (e.g. `type parameter "text/xml"`). */
   announcedBy: string | null;
+  /**
+   * An XOP root's multipart `start-info` when it names a SOAP media type and
+   * did not decide {@link announcedVersion} (the root part's `type` parameter
+   * did): XOP 1.0 §4.1 and MTOM §4.3 have both say the same, so the scanner
+   * checks it against the envelope too. Null otherwise.
+   */
+  startInfo: { version: SoapVersion; mediaType: string } | null;
   /** The root part's `charset` parameter, or null. */
   charset: string | null;
 }
@@ -62,12 +69,15 @@ export function describeRootMediaType(
   const xop = mediaType === XOP_MEDIA_TYPE || (mediaType === null && multipartType === XOP_MEDIA_TYPE);
   let announcedVersion: SoapVersion | null = null;
   let announcedBy: string | null = null;
+  let startInfoCheck: RootMediaType['startInfo'] = null;
   if (mediaType === XOP_MEDIA_TYPE || (mediaType === null && xop)) {
     const typeParameter = root?.parameters['type'];
     const inner = parsed(typeParameter);
     if (inner !== null && versionOf(inner.mediaType) !== null) {
       announcedVersion = versionOf(inner.mediaType);
       announcedBy = `the root part's type parameter "${typeParameter}"`;
+      const startInfoVersion = versionOf(startInfo?.mediaType);
+      if (startInfoVersion !== null) startInfoCheck = { version: startInfoVersion, mediaType: startInfo!.mediaType };
     } else if (startInfo !== null && versionOf(startInfo.mediaType) !== null) {
       announcedVersion = versionOf(startInfo.mediaType);
       announcedBy = `the start-info parameter "${startInfo.mediaType}"`;
@@ -80,5 +90,8 @@ export function describeRootMediaType(
     if (announcedVersion !== null) announcedBy = `the multipart type parameter ${multipartType}`;
   }
   const charset = root?.parameters['charset'];
-  return { mediaType, xop, announcedVersion, announcedBy, charset: charset === undefined || charset === '' ? null : charset };
+  return {
+    mediaType, xop, announcedVersion, announcedBy, startInfo: startInfoCheck,
+    charset: charset === undefined || charset === '' ? null : charset,
+  };
 }

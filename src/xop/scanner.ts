@@ -860,6 +860,13 @@ export class SoapScanner {
       const message = `${media.announcedBy} announces SOAP ${media.announcedVersion} but the envelope is SOAP ${version}`;
       if (this.#options.strict === true) throw this.#error(ErrorCodes.SOAP_VERSION_MISMATCH, message);
       this.#warn(`${message}; the envelope's namespace decides`);
+    } else if (media.startInfo !== null && media.startInfo.version !== version) {
+      // The root's type parameter agrees with the envelope; the message-level start-info does not (seen
+      // from IHE projectathon peers). Axiom and CXF ignore start-info, so only strict refuses it.
+      const message = `the start-info parameter "${media.startInfo.mediaType}" announces SOAP ${media.startInfo.version} ` +
+        `but the root part's type parameter and the envelope say SOAP ${version}`;
+      if (this.#options.strict === true) throw this.#error(ErrorCodes.SOAP_VERSION_MISMATCH, message);
+      this.#warn(`${message}; the envelope's namespace decides`);
     }
   }
 
