@@ -163,6 +163,39 @@ describe('xopstream serve', () => {
     }
   });
 
+  it('--allow-bare-lf-delimiters stores an Axis 1.x capture whose bodies end in a bare LF (refused without it); --allow-missing-close-delimiter and --strict reach the receiver', async () => {
+    const dir = tempDir('serve-framing');
+    const fixture = path.join(projectRoot, 'corpus', 'receive-bare-lf-delimiters-allowed');
+    const bytes = fs.readFileSync(path.join(fixture, 'message.bin'));
+    const { contentType } = JSON.parse(fs.readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as { contentType: string };
+    const unclosed = buildMessage('swa', '1.1', [{ contentId: 'a@x', contentType: 'text/plain', body: Buffer.from('attachment') }]);
+    const cut = unclosed.body.subarray(0, unclosed.body.lastIndexOf('\r\n--'));
+    // A root part of another version than its media type: a warning, or a refusal under --strict.
+    const mismatched = Buffer.from('<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><m:x xmlns:m="urn:m"/></e:Body></e:Envelope>');
+    try {
+      for (const [args, bareLf, missingClose, strict] of [
+        [[], 400, 400, 200], [['--allow-bare-lf-delimiters'], 200, 400, 200],
+        [['--allow-missing-close-delimiter', '--strict'], 400, 200, 400],
+      ] as const) {
+        const served = await serve(['--port', '0', '--cache', 'memory', ...args], dir);
+        try {
+          const answer = await post(served.url, bytes, contentType);
+          assert.equal(answer.status, bareLf, `${args.join(' ')}: ${answer.body.toString()}`);
+          if (bareLf === 200) {
+            assert.deepEqual(receivedSummary(answer.body).contentIds, ['8F1B2C3D4E5F60718293A4B5C6D7E8F9']);
+          }
+          assert.equal((await post(served.url, cut, unclosed.contentType)).status, missingClose, `${args.join(' ')}: unclosed`);
+          assert.equal((await post(served.url, mismatched, 'text/xml')).status, strict, `${args.join(' ')}: version mismatch`);
+        } finally {
+          served.child.kill('SIGTERM');
+        }
+        assert.equal(await served.exit, 0);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a port in use is ERR_NETWORK, exit 1', async () => {
     const dir = tempDir('serve-busy');
     const first = await serve(['--port=0', '--cache=memory'], dir);

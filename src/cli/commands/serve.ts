@@ -1,5 +1,5 @@
 /**
- * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] [--fault-status http|soap]`:
+ * `xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] [--fault-status http|soap] [--strict] [--allow-missing-close-delimiter] [--allow-bare-lf-delimiters]`:
  * runs the HTTP receiver (what `npm start` runs). Defaults: port 8080 (or
  * `$PORT`), host 127.0.0.1, cache `$XOPSTREAM_CACHE` or else
  * `file:./.xopstream-cache` (the embedded FileCache). `memory:retain-views`
@@ -7,7 +7,10 @@
  * them: safe here, because Node never writes into a request chunk again.
  * `--fault-status soap` answers faults with the status SOAP clients read
  * them under (every SOAP 1.1 fault with 500: Metro and Axis 1.4 need it);
- * see the receiver's `faultStatus` option.
+ * see the receiver's `faultStatus` option. `--strict`,
+ * `--allow-missing-close-delimiter` and `--allow-bare-lf-delimiters` are the
+ * receiver options of the same names (an operator fronting an Axis 1.x peer,
+ * whose bodies end in a bare LF, needs the last one without writing code).
  * Prints where it listens, one line per message received or refused, and
  * closes cleanly on SIGINT/SIGTERM (in-flight messages finish or are
  * discarded; the cache is closed).
@@ -21,7 +24,8 @@ import { ErrorCodes, isXopError, xopError } from '../../errors.js';
 import { createReceiverServer } from '../../receive/receiver.js';
 import type { FaultStatusMode } from '../../receive/reply.js';
 
-const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] [--fault-status http|soap]\n';
+const USAGE = 'usage: xopstream serve [--port N] [--host H] [--cache file:DIR | memory[:retain-views] | redis://HOST:PORT | redis-cluster:URL[,URL...]] ' +
+  '[--fault-status http|soap] [--strict] [--allow-missing-close-delimiter] [--allow-bare-lf-delimiters]\n';
 
 /** How often expired roots are swept from the cache. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -33,6 +37,9 @@ interface ServeArgs {
   host: string;
   cache: string | undefined;
   faultStatus: FaultStatusMode;
+  strict: boolean;
+  allowMissingCloseDelimiter: boolean;
+  allowBareLfDelimiters: boolean;
 }
 
 function parsePort(value: string): number {
@@ -48,6 +55,9 @@ function parseArgs(args: string[]): ServeArgs | null {
     host: '127.0.0.1',
     cache: undefined,
     faultStatus: 'http',
+    strict: false,
+    allowMissingCloseDelimiter: false,
+    allowBareLfDelimiters: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -61,7 +71,10 @@ function parseArgs(args: string[]): ServeArgs | null {
       if (next === undefined) throw xopError(ErrorCodes.BAD_ARGUMENT, `${name} needs a value`);
       return next;
     };
-    if (name === '--port') out.port = parsePort(value());
+    if (inline === undefined && name === '--strict') out.strict = true;
+    else if (inline === undefined && name === '--allow-missing-close-delimiter') out.allowMissingCloseDelimiter = true;
+    else if (inline === undefined && name === '--allow-bare-lf-delimiters') out.allowBareLfDelimiters = true;
+    else if (name === '--port') out.port = parsePort(value());
     else if (name === '--host') out.host = value();
     else if (name === '--cache') out.cache = value();
     else if (name === '--fault-status') {
@@ -94,6 +107,9 @@ export async function run(args: string[]): Promise<number> {
   const server = createReceiverServer({
     cache,
     faultStatus: parsed.faultStatus,
+    strict: parsed.strict,
+    allowMissingCloseDelimiter: parsed.allowMissingCloseDelimiter,
+    allowBareLfDelimiters: parsed.allowBareLfDelimiters,
     onMessage(message) {
       const docs = message.attachments;
       process.stdout.write(`received ${message.rootDocument.properties.wss_root_document_id}: ` +
