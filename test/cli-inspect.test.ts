@@ -204,3 +204,16 @@ test('inspect --json lists the MIME warnings (start naming no part: the first pa
   assert.equal(json.warnings.length, 1, JSON.stringify(json.warnings));
   assert.match(json.warnings[0]!, /start/);
 });
+
+test('inspect --allow-bare-lf-delimiters / --allow-missing-close-delimiter read what the default refuses', async () => {
+  for (const [name, flag] of [['bare-lf-delimiters-allowed', '--allow-bare-lf-delimiters'], ['missing-close-delimiter-lenient', '--allow-missing-close-delimiter']]) {
+    const { file, expected } = fixture(name!);
+    const strict = await runCli(['--content-type', expected.contentType, '--json', file]);
+    assert.equal(strict.code, 1, `${name}: refused by default`);
+    assert.match(strict.stderr, /^ERR_MIME_TRUNCATED: /);
+    const lenient = await runCli(['--content-type', expected.contentType, '--json', flag!, file]);
+    assert.equal(lenient.code, 0, lenient.stderr);
+    const json = JSON.parse(lenient.stdout) as { parts: Array<{ size: number; sha256: string }> };
+    assert.deepEqual(json.parts.map((p) => ({ size: p.size, sha256: p.sha256 })), expected.parts.map((p) => ({ size: p['size'], sha256: p['sha256'] })), name);
+  }
+});

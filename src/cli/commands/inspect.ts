@@ -1,5 +1,7 @@
 /**
- * `xopstream inspect [--content-type CT] [--json] FILE|-`: parses a message and
+ * `xopstream inspect [--content-type CT] [--json] [--allow-missing-close-delimiter]
+ * [--allow-bare-lf-delimiters] FILE|-`: parses a message (with those framing
+ * leniencies of parseMultipart when asked) and
  * lists its parts (index, Content-ID, Content-Type, transfer encoding,
  * Content-Location, decoded size, xxh64, sha256).
  *
@@ -139,19 +141,27 @@ export function inspectText(report: InspectReport): string {
   return lines.join('\n') + '\n';
 }
 
-const USAGE = 'usage: xopstream inspect [--content-type CT] [--json] FILE|-\n';
+const USAGE = 'usage: xopstream inspect [--content-type CT] [--json] [--allow-missing-close-delimiter] [--allow-bare-lf-delimiters] FILE|-\n';
 
 /** Parsed command line of `inspect`. */
 interface InspectArgs {
   file: string;
   contentType: string | null;
   json: boolean;
+  /** The parseMultipart framing options of the same names. */
+  options: ParseMultipartOptions;
 }
 
 function parseArgs(args: string[]): InspectArgs | string {
-  const parsed = parseFileArgs(args, ['--json']);
+  const parsed = parseFileArgs(args, ['--json', '--allow-missing-close-delimiter', '--allow-bare-lf-delimiters']);
   if (typeof parsed === 'string') return parsed;
-  return { file: parsed.file, contentType: parsed.contentType, json: parsed.flags.has('--json') };
+  return {
+    file: parsed.file, contentType: parsed.contentType, json: parsed.flags.has('--json'),
+    options: {
+      allowMissingCloseDelimiter: parsed.flags.has('--allow-missing-close-delimiter'),
+      allowBareLfDelimiters: parsed.flags.has('--allow-bare-lf-delimiters'),
+    },
+  };
 }
 
 /** Runs `xopstream inspect`; returns the exit code (0 ok, 1 parse error, 2 usage). */
@@ -162,7 +172,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const input = await openMessageInput('inspect', parsed.file, parsed.contentType);
     if (typeof input === 'number') return input;
-    const report = await inspectMessage(input.source, input.contentType);
+    const report = await inspectMessage(input.source, input.contentType, parsed.options);
     process.stdout.write(parsed.json ? JSON.stringify(inspectJson(report)) + '\n' : inspectText(report));
     return 0;
   } catch (error) {
