@@ -46,6 +46,7 @@ import { resolveXmlLimits, type XmlLimits } from '../xop/limits.js';
 import type { SoapVersion } from '../xop/names.js';
 import { XopResolver, type PartIdentity } from '../xop/resolve.js';
 import { SoapScanner, type SoapScanResult } from '../xop/scanner.js';
+import { contentCodingOf, decodedBody, type ContentCoding } from './content-coding.js';
 import { ReferenceIndex } from './references.js';
 import { abortReason, guardSource } from './source.js';
 
@@ -86,6 +87,14 @@ export interface ReceiveOptions {
    * 2046 framing; see `MultipartParserOptions.allowBareLfDelimiters`).
    */
   allowBareLfDelimiters?: boolean;
+  /**
+   * The body's HTTP Content-Encoding: `gzip` (`x-gzip`) and `deflate` are
+   * inflated before parsing, `identity` is the body as it is; any other is
+   * `ERR_MIME_UNSUPPORTED_MEDIA_TYPE` (415) before a byte is read. Default:
+   * the Content-Encoding header of an HTTP request given as the source, else
+   * identity. The limits count inflated bytes.
+   */
+  contentEncoding?: string;
   /** The root document id to use instead of a fresh `crypto.randomUUID()` (1-128 of `[A-Za-z0-9_-]`). */
   rootId?: string;
   /**
@@ -218,7 +227,11 @@ export async function receive(source: ByteSource, options: ReceiveOptions): Prom
     throw xopError(ErrorCodes.BAD_ARGUMENT, 'receive() options.baseUri must be a string');
   }
   const baseUri = options.baseUri ?? requestHeader(source, 'content-base') ?? requestHeader(source, 'content-location') ?? null;
-  return new Reception(source, contentType, rootId, options, baseUri).run();
+  if (options.contentEncoding !== undefined && typeof options.contentEncoding !== 'string') {
+    throw xopError(ErrorCodes.BAD_ARGUMENT, 'receive() options.contentEncoding must be a string');
+  }
+  const coding = contentCodingOf(options.contentEncoding ?? requestHeader(source, 'content-encoding'));
+  return new Reception(source, contentType, rootId, options, baseUri, coding).run();
 }
 
 /** A speculative scan of the first part, for the start-not-found fallback. */
@@ -278,7 +291,8 @@ class Reception {
   readonly #storedProvisionally = new Set<number>();
   #failure: XopError | null = null;
 
-  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions, baseUri: string | null) {
+  constructor(source: ByteSource, contentType: string, rootId: string, options: ReceiveOptions, baseUri: string | null,
+    coding: ContentCoding) {
     this.#cache = options.cache;
     this.#baseUri = baseUri;
     this.#options = options;
@@ -286,7 +300,7 @@ class Reception {
     this.#strict = options.strict === true;
     const guarded = guardSource(source, { signal: options.signal });
     // Throws synchronously for a bad Content-Type (415 / no boundary) before any byte is read.
-    this.#parsed = parseMultipart(guarded, contentType, {
+    this.#parsed = parseMultipart(decodedBody(guarded, coding), contentType, {
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
       allowBareLfDelimiters: options.allowBareLfDelimiters === true,

@@ -44,6 +44,7 @@ import { receive, type ReceivedMessage, type ReceiveLimits } from './receive.js'
 import {
   ROOT_ID_HEADER, announcedSoapVersion, faultReply, type FaultStatusMode, receivedReply, soapContentType, type SoapReply,
 } from './reply.js';
+import { contentCodingOf } from './content-coding.js';
 import { guardSource } from './source.js';
 
 /** Timeouts of the receiver, in ms (0 turns one off). */
@@ -215,7 +216,7 @@ interface Settings {
   lingerBytes: number;
 }
 
-/** The checks that need no body: method, media type, declared length. */
+/** The checks that need no body: method, media type, content coding, declared length. */
 function precheck(req: IncomingMessage, settings: Settings): XopError | null {
   if (req.method !== 'POST') {
     return xopError(ErrorCodes.BAD_ARGUMENT, `method ${String(req.method)} not allowed: POST a SOAP message`, { status: 405 });
@@ -226,6 +227,7 @@ function precheck(req: IncomingMessage, settings: Settings): XopError | null {
   }
   try {
     describeMessage(contentType, settings.options.limits);
+    contentCodingOf(req.headers['content-encoding']);
   } catch (error) {
     return error as XopError;
   }
@@ -268,6 +270,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, settings: Setti
       strict: options.strict === true,
       allowMissingCloseDelimiter: options.allowMissingCloseDelimiter === true,
       allowBareLfDelimiters: options.allowBareLfDelimiters === true,
+      // The timeouts above measure the bytes on the wire; receive() inflates a gzip or deflate body.
+      contentEncoding: req.headers['content-encoding'] ?? 'identity',
       // The request's own base (RFC 2557 §5), as receive(req) would take it: the source here is not req itself.
       ...messageBase(req),
     });

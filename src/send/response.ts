@@ -14,11 +14,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { DocumentCache } from '../cache/types.js';
 import { MemoryCache } from '../cache/memory.js';
 import { ErrorCodes, xopError } from '../errors.js';
 import { isXmlMediaType, parseContentType } from '../mime/content-type.js';
 import { parseMultipart, type MultipartPart } from '../mime/stream.js';
+import { contentCodingOf } from '../receive/content-coding.js';
 import { receive, type ReceiveLimits, type ReceivedMessage } from '../receive/receive.js';
 import { namespaceOfSoapVersion, clarkName } from '../xop/names.js';
 import { readResponseEnvelope, type SoapFault } from './fault.js';
@@ -171,6 +173,8 @@ export async function parseSoapResponse(response: HttpResponseLike, options: Res
 
   const received = await receive(response.body, {
     contentType, cache, ...framingOptions(options),
+    // Node's client does not inflate, and a server may compress unasked: receive() undoes gzip and deflate.
+    contentEncoding: headerValue(response.headers, 'content-encoding') ?? 'identity',
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
@@ -204,7 +208,10 @@ async function rejectStatus(response: HttpResponseLike, contentType: string | nu
   if (!truncated && isSoapContentType(contentType)) {
     let fault: SoapFault | null = null;
     try {
-      for await (const part of parseMultipart([bytes], contentType!,
+      // A compressed fault is inflated within the same bound (a bomb is an unreadable body, not a fault).
+      const coding = contentCodingOf(headerValue(response.headers, 'content-encoding'));
+      const plain = coding === 'identity' ? bytes : zlib.unzipSync(bytes, { maxOutputLength: limit });
+      for await (const part of parseMultipart([plain], contentType!,
         { ...framingOptions(options), ...(options.limits === undefined ? {} : { limits: options.limits }) })) {
         const partBytes = await readPart(part);
         if (!part.isRoot) continue;
