@@ -105,6 +105,11 @@ describe('content codings', () => {
       const br = await post(url, message.body, message.contentType, { headers: { 'content-encoding': 'br' } });
       assert.equal(br.status, 415);
       assert.equal(faultSummary(br.body).code, 'ERR_MIME_UNSUPPORTED_MEDIA_TYPE');
+      assert.equal(br.headers['accept-encoding'], 'gzip, deflate, identity', 'RFC 7694 §3: the codings the server takes');
+      // A 415 for the media type itself names no codings.
+      const plain = await post(url, Buffer.from('hello'), 'text/plain');
+      assert.equal(plain.status, 415);
+      assert.equal(plain.headers['accept-encoding'], undefined);
       const gz = zlib.gzipSync(message.body);
       gz.fill(0x55, gz.length >> 1, (gz.length >> 1) + 64);
       const corrupt = await post(url, gz, message.contentType, { headers: { 'content-encoding': 'gzip' } });

@@ -43,7 +43,8 @@ export function contentCodingOf(header: string | undefined | null): ContentCodin
     if (coding === 'deflate') return 'deflate';
   }
   throw xopError(ErrorCodes.MIME_UNSUPPORTED_MEDIA_TYPE,
-    `Content-Encoding ${JSON.stringify(header)} is not supported (accepted: ${ACCEPTED_CONTENT_CODINGS})`, { status: 415 });
+    `Content-Encoding ${JSON.stringify(header)} is not supported (accepted: ${ACCEPTED_CONTENT_CODINGS})`,
+    { status: 415, acceptEncoding: ACCEPTED_CONTENT_CODINGS });
 }
 
 /**

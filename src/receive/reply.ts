@@ -164,6 +164,9 @@ export function faultReply(error: unknown, version: SoapVersion, mode: FaultStat
     'Content-Length': String(body.length),
   };
   if (status === 405) headers['Allow'] = 'POST';
+  // RFC 7694 §3: a 415 for a content coding says which codings the server takes.
+  const acceptEncoding = xop?.details['acceptEncoding'];
+  if (typeof acceptEncoding === 'string') headers['Accept-Encoding'] = acceptEncoding;
   return { status: statusOf(error, version, mode), headers, body };
 }
 
