@@ -37,7 +37,7 @@ export const ErrorCodes = {
   MIME_PREAMBLE_TOO_LARGE: 'ERR_MIME_PREAMBLE_TOO_LARGE',
   /** A delimiter line's transport padding exceeds a sane length. */
   MIME_BAD_DELIMITER: 'ERR_MIME_BAD_DELIMITER',
-  /** Invalid base64 or quoted-printable content. */
+  /** Invalid base64 or quoted-printable content, or a body that does not inflate under its Content-Encoding (gzip, deflate). */
   MIME_BAD_ENCODING: 'ERR_MIME_BAD_ENCODING',
   /** A Content-Transfer-Encoding we do not decode (RFC 2045 §6.1 names the known ones). */
   MIME_UNSUPPORTED_ENCODING: 'ERR_MIME_UNSUPPORTED_ENCODING',
@@ -45,7 +45,7 @@ export const ErrorCodes = {
   MIME_NO_PARTS: 'ERR_MIME_NO_PARTS',
   /** The `start` parameter names a Content-ID that no part carries (RFC 2387 §3.2). */
   MIME_START_NOT_FOUND: 'ERR_MIME_START_NOT_FOUND',
-  /** The Content-Type is neither multipart nor a SOAP/XML media type. */
+  /** The Content-Type is neither multipart nor a SOAP/XML media type, or the Content-Encoding is not gzip, deflate or identity (415). */
   MIME_UNSUPPORTED_MEDIA_TYPE: 'ERR_MIME_UNSUPPORTED_MEDIA_TYPE',
 
   // --- xop/: XML, SOAP and XOP --------------------------------------------
