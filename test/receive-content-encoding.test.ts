@@ -19,11 +19,13 @@ const message = buildMessage('mtom', '1.2', [
   { contentId: 'note@x', contentType: 'text/plain', body: Buffer.from('a note\r\n--not a boundary\r\n') },
 ]);
 
-const CODERS: ReadonlyArray<[string, (b: Buffer) => Buffer]> = [
-  ['gzip', (b) => zlib.gzipSync(b)],
-  ['x-gzip', (b) => zlib.gzipSync(b)],
-  ['deflate', (b) => zlib.deflateSync(b)], // RFC 9110: deflate is the zlib format (RFC 1950)
-  ['identity', (b) => b],
+/** [Content-Encoding value, what the body is, encoder]. */
+const CODERS: ReadonlyArray<[string, string, (b: Buffer) => Buffer]> = [
+  ['gzip', 'gzip', (b) => zlib.gzipSync(b)],
+  ['x-gzip', 'gzip', (b) => zlib.gzipSync(b)],
+  ['deflate', 'zlib (RFC 9110: deflate is the zlib format, RFC 1950)', (b) => zlib.deflateSync(b)],
+  ['deflate', 'raw deflate (RFC 1951: .NET DeflateStream)', (b) => zlib.deflateRawSync(b)],
+  ['identity', 'as is', (b) => b],
 ];
 
 function chunked(bytes: Buffer, size: number): Buffer[] {
@@ -58,15 +60,15 @@ describe('content codings', () => {
   });
 
   test('receive() inflates the body its contentEncoding names, in any chunking; the attachments are the original bytes', async () => {
-    for (const [coding, encode] of CODERS) {
+    for (const [coding, what, encode] of CODERS) {
       const coded = encode(message.body);
-      for (const size of [1, 997, 65_536]) {
-        if (size === 1 && coding !== 'gzip') continue; // byte by byte once is enough (slow)
+      for (const size of [1, 2, 997, 65_536]) {
+        if (size <= 2 && coding !== 'deflate') continue; // byte by byte (the wrapper is read from the first two bytes) once per wrapper
         const cache = new MemoryCache();
         const rootId = randomUUID();
         const received = await receive(chunked(coded, size), { contentType: message.contentType, contentEncoding: coding, cache, rootId });
-        assert.equal(received.soap.version, '1.2', `${coding} / ${size}`);
-        assert.deepEqual(await storedBodies(cache, rootId), expected, `${coding} / ${size}`);
+        assert.equal(received.soap.version, '1.2', `${what} / ${size}`);
+        assert.deepEqual(await storedBodies(cache, rootId), expected, `${what} / ${size}`);
         await cache.close();
       }
     }
@@ -79,7 +81,7 @@ describe('content codings', () => {
     const gz = zlib.gzipSync(message.body);
     const corrupt = Buffer.from(gz);
     corrupt.fill(0x55, gz.length >> 1, (gz.length >> 1) + 64); // the middle of the deflate stream
-    for (const body of [corrupt, gz.subarray(0, gz.length - 100), message.body]) {
+    for (const body of [corrupt, gz.subarray(0, gz.length - 100), message.body, Buffer.alloc(0), zlib.deflateRawSync(message.body)]) {
       const rootId = randomUUID();
       await assert.rejects(receive(chunked(body, 4096), { contentType: message.contentType, contentEncoding: 'gzip', cache, rootId }),
         (e: unknown) => isXopError(e) && e.code === 'ERR_MIME_BAD_ENCODING' && e.details['status'] === 400 && /gzip/.test(e.message));
@@ -95,11 +97,11 @@ describe('content codings', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
     try {
-      for (const [coding, encode] of CODERS) {
+      for (const [coding, what, encode] of CODERS) {
         const response = await post(url, encode(message.body), message.contentType, { chunkSize: 8192, headers: { 'content-encoding': coding } });
-        assert.equal(response.status, 200, `${coding}: ${response.body.toString()}`);
+        assert.equal(response.status, 200, `${what}: ${response.body.toString()}`);
         const rootId = receivedSummary(response.body).rootDocumentId!;
-        assert.deepEqual(await storedBodies(cache, rootId), expected, coding);
+        assert.deepEqual(await storedBodies(cache, rootId), expected, what);
         assert.equal(await cache.delete(rootId), true);
       }
       const br = await post(url, message.body, message.contentType, { headers: { 'content-encoding': 'br' } });
@@ -141,5 +143,26 @@ describe('content codings', () => {
       '<faultcode>s:Server</faultcode><faultstring>compressed failure</faultstring></s:Fault></s:Body></s:Envelope>');
     await assert.rejects(parseSoapResponse(answer(500, fault, 'text/xml; charset=utf-8')),
       (e: unknown) => isXopError(e) && e.code === 'ERR_SOAP_FAULT' && e.message.includes('compressed failure'));
+    // A raw-deflate fault (.NET) is read too.
+    const raw: HttpResponseLike = { status: 500, statusText: '', headers: { 'content-type': 'text/xml', 'content-encoding': 'deflate' }, body: [zlib.deflateRawSync(fault)] as never };
+    await assert.rejects(parseSoapResponse(raw), (e: unknown) => isXopError(e) && e.code === 'ERR_SOAP_FAULT');
+  });
+
+  test('parseSoapResponse: a compressed error page is kept inflated; one past maxErrorBodyBytes is kept as received, its coding named', async () => {
+    const page = Buffer.from('<html><body>502 Bad Gateway</body></html>');
+    const gzipPage = (body: Buffer): HttpResponseLike => ({ status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: [zlib.gzipSync(body)] as never });
+    await assert.rejects(parseSoapResponse(gzipPage(page)), (e: unknown) => {
+      assert.ok(isXopError(e) && e.code === 'ERR_HTTP_STATUS');
+      assert.deepEqual(e.details['body'], page);
+      assert.equal(e.details['contentEncoding'], undefined);
+      return true;
+    });
+    const big = Buffer.alloc(100_000, 0x61);
+    await assert.rejects(parseSoapResponse(gzipPage(big), { maxErrorBodyBytes: 1000 }), (e: unknown) => {
+      assert.ok(isXopError(e) && e.code === 'ERR_HTTP_STATUS');
+      assert.equal(e.details['contentEncoding'], 'gzip');
+      assert.deepEqual(e.details['body'], zlib.gzipSync(big), 'the compressed bytes as received (they fit the bound)');
+      return true;
+    });
   });
 });

@@ -58,21 +58,87 @@ export function decodedBody<S extends AsyncIterable<Uint8Array> | Iterable<Uint8
   return inflated(source, coding);
 }
 
+/**
+ * The wrapper a compressed body starts with: gzip (RFC 1952), zlib (RFC 1950,
+ * what RFC 9110 calls deflate) or none, raw deflate (RFC 1951), which .NET's
+ * DeflateStream and old Microsoft servers send as "deflate".
+ */
+export function deflateWrapperOf(head: Uint8Array): 'gzip' | 'zlib' | 'raw' {
+  const b0 = head[0];
+  const b1 = head[1];
+  if (b0 === undefined || b1 === undefined) return 'zlib'; // too short for any stream: let zlib say so
+  if (b0 === 0x1f && b1 === 0x8b) return 'gzip';
+  // RFC 1950 §2.2: CM 8 (deflate), CINFO at most 7, and CMF·256 + FLG a multiple of 31.
+  if ((b0 & 0x0f) === 8 && b0 >> 4 <= 7 && ((b0 << 8) | b1) % 31 === 0) return 'zlib';
+  return 'raw';
+}
+
+/**
+ * The body's first `count` bytes (fewer at its end), read and put back; an
+ * empty buffer when the body is empty (then the input has ended and cannot be piped).
+ */
+function peek(input: Readable, count: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done = (head: Buffer | null): void => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      const bytes = head ?? Buffer.alloc(0);
+      if (bytes.length > 0) input.unshift(bytes);
+      resolve(bytes);
+    };
+    // At the end of the input, read(count) gives what is left, however short.
+    const onReadable = (): void => {
+      const head = input.read(count) as Buffer | null;
+      if (head !== null) done(head);
+    };
+    const onEnd = (): void => done(null);
+    const onError = (error: unknown): void => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      reject(error);
+    };
+    input.on('readable', onReadable);
+    input.once('end', onEnd);
+    input.once('error', onError);
+  });
+}
+
 async function* inflated(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, coding: 'gzip' | 'deflate'): AsyncGenerator<Uint8Array> {
-  // createUnzip takes both the gzip and the zlib (RFC 1950) wrapper: peers label them loosely.
-  const unzip = zlib.createUnzip();
   const input = Readable.from(source, { objectMode: false });
-  input.on('error', (error) => unzip.destroy(error));
-  input.pipe(unzip);
+  let decoder: zlib.Unzip | zlib.InflateRaw | null = null;
   try {
-    for await (const chunk of unzip) yield chunk as Buffer;
+    // createUnzip takes the gzip and the zlib wrapper, which peers label loosely; a "deflate" body
+    // without either is raw deflate (Microsoft's reading of the name).
+    const head = await peek(input, 2);
+    decoder = coding === 'deflate' && deflateWrapperOf(head) === 'raw' ? zlib.createInflateRaw() : zlib.createUnzip();
+    const inflate = decoder;
+    if (head.length === 0) {
+      inflate.end(); // an empty body: nothing to pipe (the input has ended); zlib reports the missing stream
+    } else {
+      input.on('error', (error) => inflate.destroy(error));
+      input.pipe(inflate);
+    }
+    for await (const chunk of inflate) yield chunk as Buffer;
   } catch (error) {
     if (isXopError(error)) throw error;
     throw xopError(ErrorCodes.MIME_BAD_ENCODING,
       `the body does not decode as Content-Encoding ${coding}: ${(error as Error).message}`, { status: 400, cause: error });
   } finally {
-    input.unpipe(unzip);
+    if (decoder !== null) {
+      input.unpipe(decoder);
+      decoder.destroy();
+    }
     input.destroy();
-    unzip.destroy();
   }
+}
+
+/**
+ * A whole compressed body inflated at once, to at most `maxBytes` (an error
+ * answer read into memory); throws when it does not inflate or is larger.
+ */
+export function inflateSync(bytes: Uint8Array, coding: ContentCoding, maxBytes: number): Buffer {
+  if (coding === 'identity') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const options = { maxOutputLength: Math.max(1, maxBytes) };
+  return coding === 'deflate' && deflateWrapperOf(bytes) === 'raw' ? zlib.inflateRawSync(bytes, options) : zlib.unzipSync(bytes, options);
 }

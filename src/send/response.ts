@@ -14,13 +14,12 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import zlib from 'node:zlib';
 import type { DocumentCache } from '../cache/types.js';
 import { MemoryCache } from '../cache/memory.js';
 import { ErrorCodes, xopError } from '../errors.js';
 import { isXmlMediaType, parseContentType } from '../mime/content-type.js';
 import { parseMultipart, type MultipartPart } from '../mime/stream.js';
-import { contentCodingOf } from '../receive/content-coding.js';
+import { contentCodingOf, inflateSync } from '../receive/content-coding.js';
 import { receive, type ReceiveLimits, type ReceivedMessage } from '../receive/receive.js';
 import { namespaceOfSoapVersion, clarkName } from '../xop/names.js';
 import { readResponseEnvelope, type SoapFault } from './fault.js';
@@ -203,15 +202,25 @@ async function readPart(part: MultipartPart): Promise<Buffer> {
 /** A non-2xx answer: a Fault becomes SoapFaultError, anything else ERR_HTTP_STATUS with the body kept. */
 async function rejectStatus(response: HttpResponseLike, contentType: string | null, options: ResponseOptions): Promise<never> {
   const limit = options.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES;
-  const { bytes, truncated } = await readBounded(response.body, limit);
+  const { bytes: received, truncated } = await readBounded(response.body, limit);
   const status = response.status;
-  if (!truncated && isSoapContentType(contentType)) {
+  // A compressed answer is inflated within the same bound, so the error keeps readable bytes; one that
+  // does not inflate (or inflates past the bound: a bomb) is kept as received, its coding named.
+  const encoding = headerValue(response.headers, 'content-encoding');
+  let bytes = received;
+  let inflated = encoding === null;
+  if (encoding !== null && !truncated) {
+    try {
+      bytes = inflateSync(received, contentCodingOf(encoding), limit);
+      inflated = true;
+    } catch {
+      // kept as received
+    }
+  }
+  if (!truncated && inflated && isSoapContentType(contentType)) {
     let fault: SoapFault | null = null;
     try {
-      // A compressed fault is inflated within the same bound (a bomb is an unreadable body, not a fault).
-      const coding = contentCodingOf(headerValue(response.headers, 'content-encoding'));
-      const plain = coding === 'identity' ? bytes : zlib.unzipSync(bytes, { maxOutputLength: limit });
-      for await (const part of parseMultipart([plain], contentType!,
+      for await (const part of parseMultipart([bytes], contentType!,
         { ...framingOptions(options), ...(options.limits === undefined ? {} : { limits: options.limits }) })) {
         const partBytes = await readPart(part);
         if (!part.isRoot) continue;
@@ -224,5 +233,7 @@ async function rejectStatus(response: HttpResponseLike, contentType: string | nu
   }
   throw xopError(ErrorCodes.HTTP_STATUS, `HTTP ${status}${response.statusText ? ' ' + response.statusText : ''}`, {
     status, body: bytes, bodyTruncated: truncated, contentType,
+    // Set when `body` is still compressed (it did not inflate within maxErrorBodyBytes).
+    ...(inflated ? {} : { contentEncoding: encoding }),
   });
 }
