@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -216,4 +217,20 @@ test('inspect --allow-bare-lf-delimiters / --allow-missing-close-delimiter read 
     const json = JSON.parse(lenient.stdout) as { parts: Array<{ size: number; sha256: string }> };
     assert.deepEqual(json.parts.map((p) => ({ size: p.size, sha256: p.sha256 })), expected.parts.map((p) => ({ size: p['size'], sha256: p['sha256'] })), name);
   }
+});
+
+test('inspect reads a saved HTTP request sent with Content-Encoding gzip or deflate as what it carried; another coding is ERR_MIME_UNSUPPORTED_MEDIA_TYPE', async () => {
+  const { file, expected } = fixture('start-without-angle-brackets');
+  const message = fs.readFileSync(file);
+  const capture = (coding: string, body: Buffer): string => tempFile('request.http', Buffer.concat([
+    Buffer.from(`POST /service HTTP/1.1\r\nHost: example\r\nContent-Type: ${expected.contentType}\r\nContent-Encoding: ${coding}\r\n\r\n`), body]));
+  for (const [coding, body] of [['gzip', zlib.gzipSync(message)], ['deflate', zlib.deflateSync(message)], ['deflate', zlib.deflateRawSync(message)]] as const) {
+    const result = await runCli(['--json', capture(coding, body)]);
+    assert.equal(result.code, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as { parts: Array<{ sha256: string }> };
+    assert.deepEqual(json.parts.map((p) => p.sha256), expected.parts.map((p) => p['sha256']), coding);
+  }
+  const br = await runCli(['--json', capture('br', message)]);
+  assert.equal(br.code, 1);
+  assert.match(br.stderr, /^ERR_MIME_UNSUPPORTED_MEDIA_TYPE: Content-Encoding "br" is not supported/);
 });

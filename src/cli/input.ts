@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { ErrorCodes, xopError } from '../errors.js';
 import { parseHeaderBlock } from '../mime/headers.js';
 import { toAsyncIterator, type ByteSource } from '../mime/stream.js';
+import { contentCodingOf, decodedBody } from '../receive/content-coding.js';
 
 /**
  * Handles a command line that did not parse: `''` means `--help` (usage to
@@ -80,7 +81,8 @@ export async function openMessageInput(
   const input: ByteSource = file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 64 * 1024 });
   if (contentType !== null) return { source: input, contentType };
   const split = await splitLeadingHeaders(input);
-  return { source: split.body, contentType: split.contentType };
+  // A saved request or response sent compressed (Content-Encoding: gzip/deflate): inspect what it carried.
+  return { source: decodedBody(split.body, contentCodingOf(split.contentEncoding)), contentType: split.contentType };
 }
 
 /** Longest leading header block looked for when no --content-type is given. */
@@ -88,12 +90,12 @@ const MAX_LEADING_HEADERS = 64 * 1024;
 
 /**
  * Reads a leading header block (optionally after an HTTP request or status
- * line) and returns its Content-Type and a source that yields the body after
- * it. The bytes read ahead are handed on first, then the rest of the input.
+ * line) and returns its Content-Type, its Content-Encoding (null when it has
+ * none) and a source that yields the body after it. The bytes read ahead are handed on first, then the rest of the input.
  *
  * @throws XopError `ERR_BAD_ARGUMENT` when there is no such block or it has no Content-Type.
  */
-export async function splitLeadingHeaders(source: ByteSource): Promise<{ contentType: string; body: AsyncIterable<Uint8Array> }> {
+export async function splitLeadingHeaders(source: ByteSource): Promise<{ contentType: string; contentEncoding: string | null; body: AsyncIterable<Uint8Array> }> {
   const input = toAsyncIterator(source);
   const head: Buffer[] = [];
   let headLength = 0;
@@ -130,8 +132,11 @@ export async function splitLeadingHeaders(source: ByteSource): Promise<{ content
     block = block.subarray(firstLineEnd + 1);
   }
   let contentType: string | null;
+  let contentEncoding: string | null;
   try {
-    contentType = parseHeaderBlock(block, 0, 1000).get('content-type');
+    const headers = parseHeaderBlock(block, 0, 1000);
+    contentType = headers.get('content-type');
+    contentEncoding = headers.get('content-encoding');
   } catch (error) {
     await input.return?.();
     throw xopError(ErrorCodes.BAD_ARGUMENT, 'the input does not start with a readable header block; give --content-type',
@@ -157,6 +162,6 @@ export async function splitLeadingHeaders(source: ByteSource): Promise<{ content
       }
     },
   };
-  return { contentType, body };
+  return { contentType, contentEncoding, body };
 }
 
