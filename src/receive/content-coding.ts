@@ -4,7 +4,9 @@
  * bytes; `identity` (or no Content-Encoding) passes the body through
  * untouched. Peers do compress requests: Axis2 with
  * `MC_GZIP_REQUEST`, CXF's GZIPFeature with `force`, .NET clients with a
- * compression message encoder. Anything else is refused with 415 before a
+ * compression message encoder (whose "deflate" is raw RFC 1951 data, without
+ * the zlib wrapper RFC 9110 names: both forms are taken, told apart by the
+ * first two bytes). Anything else is refused with 415 before a
  * byte is read (RFC 9110 §15.5.16: a content coding the server does not
  * accept), rather than fed to the parser as if it were MIME.
  *
